@@ -1,0 +1,122 @@
+# alertops.remediation — the two commands a new user types: `make demo` and `make test`.
+# Everything they need is set up here: Debian packages, the .venv, the collection link, the
+# offline ansible-test bootstrap. Nothing outside this checkout is changed except apt packages.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT        := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+VENV        := $(ROOT)/.venv
+BIN         := $(VENV)/bin
+PY          := $(BIN)/python
+BUILD       := $(ROOT)/.build
+COLL_ROOT   := $(BUILD)/collections
+COLL_LINK   := $(COLL_ROOT)/ansible_collections/alertops/remediation
+SANITY_DIR  := $(BUILD)/sanity/ansible_collections/alertops/remediation
+# ansible-test keeps its cache under ~/.ansible; a private HOME keeps it inside the checkout.
+TEST_HOME   := $(BUILD)/home
+
+APT_PACKAGES := zookeeper prometheus-node-exporter prometheus-alertmanager openssh-server \
+                iproute2 net-tools lsof shellcheck rsync procps libslf4j-java liblog4j1.2-java \
+                libservlet-api-java
+
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
+export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
+export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
+export ANSIBLE_HOME := $(BUILD)/ansible-home
+export PYTHONDONTWRITEBYTECODE := 1
+
+PYTEST := $(BIN)/pytest -p no:cacheprovider -o console_output_style=classic
+
+.PHONY: help setup apt venv collection lint sanity units integration lab-tests molecule test demo \
+        bench lab-up lab-down clean
+
+help:
+	@echo "make demo      set up, bring up the lab, run the main remediation against it, tear down"
+	@echo "make test      set up, then run lint, sanity, unit, integration, lab and molecule tests"
+	@echo "make bench     ratio benchmarks against the incumbents (results in benchmarks/RESULTS.md)"
+	@echo "make lab-up    create the built-in lab (namespaced hosts, agent simulator, ZooKeeper)"
+	@echo "make lab-down  remove everything the lab made"
+
+setup: apt venv collection
+
+# Debian packages: installed only when one is missing, so repeated runs cost nothing.
+apt: $(BUILD)/.apt-stamp
+$(BUILD)/.apt-stamp: Makefile
+	@mkdir -p $(BUILD)
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "need root to apt-get install:$$missing" >&2; exit 1; fi; \
+	  echo "apt-get install:$$missing"; \
+	  apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@touch $@
+
+venv: $(VENV)/.stamp
+$(VENV)/.stamp: requirements-dev.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+# The checkout *is* the collection: expose it under the ansible_collections/<ns>/<name> path.
+collection: $(COLL_LINK)
+$(COLL_LINK):
+	@mkdir -p $(dir $@)
+	@ln -sfn $(ROOT) $@
+
+lint: setup
+	cd $(ROOT) && $(BIN)/ansible-lint --profile production --offline
+
+# ansible-test resolves the real path of the working directory, so sanity runs on a copy of the
+# files git knows about (as a git tree of its own: ansible-test lists targets through git), laid out as ansible_collections/alertops/remediation. The lab, benchmarks
+# and AWX-as-code are not collection content (galaxy.yml build_ignore) and stay out of it.
+SANITY_SKIP := ^(lab|benchmarks|awx)/
+sanity: setup
+	@mkdir -p $(TEST_HOME)/.ansible/test/cache $(SANITY_DIR)
+	@cp tests/sanity/bootstrap/get_pip_offline.py $(TEST_HOME)/.ansible/test/cache/get_pip_24_2.py
+	@rm -rf $(SANITY_DIR) && mkdir -p $(SANITY_DIR)
+	@cd $(ROOT) && { git ls-files -z --cached --others --exclude-standard | grep -zvE "$(SANITY_SKIP)" | \
+	  rsync -a --from0 --files-from=- ./ $(SANITY_DIR)/; }
+	@cd $(SANITY_DIR) && git init -q && git add -A
+	cd $(SANITY_DIR) && HOME=$(TEST_HOME) $(BIN)/ansible-test sanity --local --python 3.11 --color no
+
+units: setup
+	$(PYTEST) -q tests/unit
+
+integration: setup
+	$(PYTEST) -q tests/integration
+
+lab-tests: setup
+	$(PYTEST) -q tests/lab
+
+molecule: setup
+	cd $(ROOT) && $(BIN)/molecule test --all
+
+test: setup
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory sanity
+	$(MAKE) --no-print-directory units
+	$(MAKE) --no-print-directory integration
+	@if [ -d tests/lab ]; then $(MAKE) --no-print-directory lab-tests; fi
+	@if ls extensions/molecule/*/molecule.yml >/dev/null 2>&1; then $(MAKE) --no-print-directory molecule; fi
+	@echo "make test: all suites passed"
+
+demo: setup
+	$(PY) lab/demo.py
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+lab-up: setup
+	$(PY) lab/labctl.py up
+
+lab-down:
+	@if [ -x $(PY) ]; then $(PY) lab/labctl.py down; else python3 lab/labctl.py down; fi
+
+clean: lab-down
+	rm -rf $(BUILD) tests/output
