@@ -1,0 +1,42 @@
+"""Run a collection module the way Ansible runs it on a managed host: a separate Python process
+fed an args file, its JSON result parsed. Cheap (no ansible-playbook start-up) and real (the module
+sees the real /proc, real sockets, real files)."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COLLECTIONS = os.path.join(ROOT, ".build", "collections")
+
+
+def module_path(name):
+    return os.path.join(ROOT, "plugins", "modules", name + ".py")
+
+
+def run_module(name, args=None, check_mode=False, diff=False, python=None, timeout=120, env=None):
+    """Return (result dict, returncode). A module that crashes gives {'failed': True, 'msg': stderr}."""
+    payload = dict(args or {})
+    payload["_ansible_check_mode"] = check_mode
+    payload["_ansible_diff"] = diff
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump({"ANSIBLE_MODULE_ARGS": payload}, fh)
+        args_file = fh.name
+    full_env = dict(os.environ)
+    full_env["PYTHONPATH"] = COLLECTIONS
+    full_env.update(env or {})
+    try:
+        proc = subprocess.run(
+            [python or sys.executable, module_path(name), args_file],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env, timeout=timeout,
+        )
+    finally:
+        os.unlink(args_file)
+    out = proc.stdout.decode("utf-8", "replace")
+    try:
+        result = json.loads(out[out.index("{"):])
+    except ValueError:
+        result = {"failed": True, "msg": "module printed no JSON", "stdout": out,
+                  "stderr": proc.stderr.decode("utf-8", "replace")}
+    return result, proc.returncode
