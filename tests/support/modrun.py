@@ -29,7 +29,7 @@ def run_module(name, args=None, check_mode=False, diff=False, python=None, timeo
     try:
         proc = subprocess.run(
             [python or sys.executable, module_path(name), args_file],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env, timeout=timeout,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env, timeout=timeout, check=False,
         )
     finally:
         os.unlink(args_file)

@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """Connection options shared by the ZooKeeper modules.
+
+    The matching argument spec is
+    ``ansible_collections.alertops.remediation.plugins.module_utils.zookeeper.zookeeper_argument_spec()``.
+    """
+
+    DOCUMENTATION = r'''
+options:
+  host:
+    description:
+      - Address of the ZooKeeper server's client port (C(clientPortAddress)).
+    type: str
+    default: 127.0.0.1
+  port:
+    description:
+      - The server's client port (C(clientPort), or C(secureClientPort) with O(tls=true)).
+    type: int
+    default: 2181
+  admin_url:
+    description:
+      - Base URL of the server's AdminServer, for example V(http://127.0.0.1:8080).
+      - Used for what the four-letter-word whitelist refuses (C(/commands/connections),
+        C(/commands/configuration), C(/commands/monitor)), and when the server closes four-letter-word
+        connections from this host at once because its IP is over C(maxClientCnxns).
+      - When not given, no AdminServer is contacted (no port is guessed).
+    type: str
+  source_address:
+    description:
+      - Local IP address to connect from.
+      - A client IP over C(maxClientCnxns) is refused even for four-letter words; connect from another
+        local address of the host to diagnose it.
+    type: str
+  timeout:
+    description:
+      - Seconds to wait for the connection and for each whole reply.
+    type: float
+    default: 10
+  tls:
+    description:
+      - Wrap four-letter-word connections in TLS (the server's C(secureClientPort)).
+    type: bool
+    default: false
+  tls_ca_path:
+    description:
+      - CA bundle to verify the server's certificate (TLS and C(https) O(admin_url)).
+    type: path
+  tls_cert_path:
+    description:
+      - Client certificate (PEM) when the server requires client authentication.
+    type: path
+  tls_key_path:
+    description:
+      - Private key of O(tls_cert_path) when it is not in the same file.
+    type: path
+  validate_certs:
+    description:
+      - Verify the server's certificate and host name. Set to V(false) only for throwaway test servers.
+    type: bool
+    default: true
+'''

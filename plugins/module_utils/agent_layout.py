@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+# Copyright: alertops.remediation contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What an OCP-Agent installation looks like, per generation (pure data and path logic).
+
+OCP <= 3.1 ("legacy") is driven by ``python ocp_agent_ctl.py start|stop ocp_agent`` at the home's
+root; OCP >= 3.2 ("agentctl") by ``bin/ocp_agentctl start|stop|restart|status``. Both run the guardian
+``ocp_agentd``, which respawns any child that dies, so it must be stopped first.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+
+GUARDIAN = "ocp_agentd"
+
+# name -> (port, HTTP path that answers 200 once the exporter is ready)
+SERVICES = {
+    "legacy": {
+        "pos_proxy": (62888, "/"),
+        "ocp_exporter": (62889, "/metrics/stat"),
+        "node_exporter": (63000, "/metrics"),
+    },
+    "agentctl": {
+        "ocp_mgragent": (62888, "/api/v1/status"),
+        "ocp_monagent": (62889, "/metrics/node/host"),
+    },
+}
+
+LEGACY_CTL = "ocp_agent_ctl.py"
+AGENTCTL = os.path.join("bin", "ocp_agentctl")
+
+
+def control_script(home, flavor):
+    return os.path.join(home, LEGACY_CTL if flavor == "legacy" else AGENTCTL)
+
+
+def detect_flavor(home):
+    """Return 'agentctl' or 'legacy' by what is installed under home, or None."""
+    if os.path.isfile(os.path.join(home, AGENTCTL)):
+        return "agentctl"
+    if os.path.isfile(os.path.join(home, LEGACY_CTL)):
+        return "legacy"
+    return None
+
+
+def process_names(flavor):
+    return [GUARDIAN] + sorted(SERVICES[flavor])
+
+
+def all_process_names():
+    names = {GUARDIAN}
+    for services in SERVICES.values():
+        names.update(services)
+    return sorted(names)
+
+
+def expected_ports(flavor):
+    """port -> [rightful process name] for one generation."""
+    return dict((port, [name]) for name, (port, _path) in SERVICES[flavor].items())
+
+
+def command(home, flavor, action, python="python"):
+    """argv for the agent's own control script. The legacy script has no restart/status."""
+    script = control_script(home, flavor)
+    if flavor == "legacy":
+        if action not in ("start", "stop"):
+            raise ValueError("the legacy ocp_agent_ctl.py has no %r command" % action)
+        return [python, script, action, "ocp_agent"]
+    return [script, action]
+
+
+def log_files(home):
+    log_dir = os.path.join(home, "log")
+    try:
+        names = sorted(n for n in os.listdir(log_dir) if n.endswith(".log"))
+    except OSError:
+        return []
+    # The guardian's log first: it says why children were given up.
+    names.sort(key=lambda n: (n != GUARDIAN + ".log", n))
+    return [os.path.join(log_dir, n) for n in names]

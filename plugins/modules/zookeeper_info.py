@@ -1,0 +1,189 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: zookeeper_info
+short_description: Report a ZooKeeper server's mode, client connections per IP and saturation
+version_added: 0.1.0
+description:
+  - Asks one ZooKeeper server, over four-letter words (C(srvr), C(mntr), C(conf), C(cons)), for its mode,
+    version, last zxid, C(maxClientCnxns), client connections counted per client IP, rejected
+    connections and, on a leader, synced followers.
+  - Reports which client IPs are at or over O(threshold_percent) of C(maxClientCnxns) (alarm
+    ALM-13007, "available ZooKeeper client connections are insufficient").
+  - Since ZooKeeper 3.5.3 only C(srvr) is allowed unless C(4lw.commands.whitelist) says more. Refused
+    commands are listed in RV(whitelist_limited) and, when O(admin_url) is given, the AdminServer's
+    C(/commands/monitor), C(/commands/configuration) and C(/commands/connections) stand in for them.
+    When no source gives per-IP counts the module says so plainly in RV(msg) and returns
+    RV(connections_by_ip=null).
+  - The module's own probe connection is not counted in RV(alive_connections) or RV(connections_by_ip).
+  - Uses the Python standard library only.
+author:
+  - alertops.remediation maintainers (@alertops)
+extends_documentation_fragment:
+  - alertops.remediation.zookeeper
+  - alertops.remediation.attributes
+  - alertops.remediation.attributes.info_module
+options:
+  threshold_percent:
+    description:
+      - A client IP is reported in RV(saturated) when its connection count is at or over this percentage
+        of C(maxClientCnxns). C(maxClientCnxns=0) means unlimited and nothing is ever saturated.
+    type: float
+    default: 80
+notes:
+  - A server without quorum answers every command with "not currently serving requests"; the module
+    then returns RV(mode=not_serving) and no connection data instead of failing.
+seealso:
+  - module: alertops.remediation.zookeeper_config
+  - name: ZooKeeper Administrator's Guide, four letter words and AdminServer
+    description: Output formats of srvr, mntr, conf, cons and the AdminServer commands.
+    link: https://zookeeper.apache.org/doc/r3.8.0/zookeeperAdmin.html#sc_4lw
+'''
+
+EXAMPLES = r'''
+- name: Per-IP client connections on the local server
+  alertops.remediation.zookeeper_info:
+    host: 127.0.0.1
+    port: 2181
+  register: zk
+
+- name: Saturated client IPs
+  ansible.builtin.debug:
+    msg: "{{ item.ip }} holds {{ item.count }} of {{ item.limit }} ({{ item.percent }}%)"
+  loop: "{{ zk.saturated }}"
+
+- name: Only srvr is whitelisted, the AdminServer supplies the rest
+  alertops.remediation.zookeeper_info:
+    host: 10.0.0.5
+    admin_url: http://10.0.0.5:8080
+
+- name: This host's own IP is saturated, so ask from a second local address
+  alertops.remediation.zookeeper_info:
+    host: 10.0.0.5
+    source_address: 10.0.0.99
+    threshold_percent: 90
+'''
+
+RETURN = r'''
+mode:
+  description:
+    - Server state, V(leader), V(follower), V(observer), V(standalone) or V(read-only).
+    - V(not_serving) while the server has no quorum.
+  returned: always
+  type: str
+  sample: leader
+version:
+  description: ZooKeeper version string.
+  returned: when the server is serving
+  type: str
+  sample: "3.8.0-${mvngit.commit.id}, built on 2024-12-29 17:54 UTC"
+zxid:
+  description: Last processed zxid (hex) from C(srvr); null when C(srvr) was refused.
+  returned: always
+  type: str
+  sample: "0x100000003"
+max_client_cnxns:
+  description: C(maxClientCnxns) the server runs with (0 = unlimited); null when unknown.
+  returned: always
+  type: int
+  sample: 60
+alive_connections:
+  description: Client connections open on this server, not counting this module's probe.
+  returned: always
+  type: int
+  sample: 57
+connections_by_ip:
+  description: Client IP -> number of open connections; null when no source gave per-IP counts.
+  returned: always
+  type: dict
+  sample: {"10.0.0.21": 55, "10.0.0.22": 2}
+saturated:
+  description: Client IPs at or over O(threshold_percent) of RV(max_client_cnxns), busiest first.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"ip": "10.0.0.21", "count": 55, "limit": 60, "percent": 91.7}]
+  contains:
+    ip:
+      description: Client IP.
+      type: str
+    count:
+      description: Open connections from this IP.
+      type: int
+    limit:
+      description: C(maxClientCnxns).
+      type: int
+    percent:
+      description: count / limit in percent, one decimal.
+      type: float
+connection_rejected:
+  description: Connections the server refused since it started (C(zk_connection_rejected)); null when
+    neither C(mntr) nor the AdminServer answered.
+  returned: always
+  type: int
+  sample: 12
+synced_followers:
+  description: Followers in sync with this leader; null unless RV(mode=leader).
+  returned: always
+  type: int
+  sample: 2
+whitelist_limited:
+  description: Four-letter words the server refused because they are not in C(4lw.commands.whitelist).
+  returned: always
+  type: list
+  elements: str
+  sample: [mntr, conf, cons]
+source:
+  description: Where RV(connections_by_ip) came from, V(4lw) (C(cons)) or V(admin) (AdminServer);
+    null when neither gave per-IP counts.
+  returned: always
+  type: str
+  sample: 4lw
+admin_used:
+  description: Whether any value came from the AdminServer.
+  returned: always
+  type: bool
+msg:
+  description: What could not be learnt and why, in plain words; empty when everything was available.
+  returned: always
+  type: str
+  sample: "No per-IP connection counts are available: the cons four-letter word is not in
+    4lw.commands.whitelist; no admin_url was given for the AdminServer fallback."
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.alertops.remediation.plugins.module_utils.zookeeper import (
+    ZkError, client_from_params, gather_info, zookeeper_argument_spec,
+)
+
+
+def main():
+    argument_spec = zookeeper_argument_spec()
+    argument_spec.update(threshold_percent=dict(type="float", default=80))
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    threshold = module.params["threshold_percent"]
+    if not 0 < threshold <= 100:
+        module.fail_json(msg="threshold_percent must be > 0 and <= 100, got %r" % threshold)
+    try:
+        client = client_from_params(module.params)
+    except (ValueError, OSError) as exc:
+        module.fail_json(msg="invalid connection options: %s" % exc)
+    try:
+        info = gather_info(client, threshold)
+    except ZkError as exc:
+        module.fail_json(msg=str(exc), host=client.host, port=client.port)
+    messages = info.pop("messages")
+    for text in messages:
+        if "closed it at once" in text:
+            module.warn(text)
+    module.exit_json(changed=False, msg=" ".join(messages), **info)
+
+
+if __name__ == "__main__":
+    main()

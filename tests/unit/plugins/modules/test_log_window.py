@@ -1,0 +1,251 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""log_window in-process (patch_module_args): options, errors, check mode, idempotence, bundle."""
+import datetime
+import gzip
+import hashlib
+import io
+import json
+import os
+import stat
+import tarfile
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.alertops.remediation.plugins.modules import log_window
+from tests.support.modrun import run_module
+
+
+def zk_line(dt, msg):
+    return "%s,%03d [myid:1] - INFO  [main:Foo@1] - %s\n" % (dt.strftime("%Y-%m-%d %H:%M:%S"),
+                                                              dt.microsecond // 1000, msg)
+
+
+T0 = datetime.datetime(2026, 11, 21, 9, 0, 0)
+
+
+def make_log(path, minutes=120, every_s=10, start=T0):
+    lines = []
+    for i in range(minutes * 60 // every_s):
+        t = start + datetime.timedelta(seconds=i * every_s)
+        lines.append(zk_line(t, "entry %d" % i))
+        if i % 9 == 0:
+            lines.append("java.lang.IllegalStateException: x\n\tat a.B.c(B.java:1)\n")
+    with open(path, "w") as fh:
+        fh.write("".join(lines))
+    return lines
+
+
+def run(capsys, check_mode=False, diff=False, **args):
+    args = dict(args)
+    args["_ansible_check_mode"] = check_mode
+    args["_ansible_diff"] = diff
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as exc:
+            log_window.main()
+    return json.loads(capsys.readouterr().out), exc.value.code
+
+
+def members(bundle):
+    with tarfile.open(bundle, "r:gz") as tar:
+        return dict((m.name, tar.extractfile(m).read()) for m in tar.getmembers())
+
+
+def sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_window_around_at(tmp_path, capsys):
+    log = str(tmp_path / "zookeeper.log")
+    make_log(log)
+    dest = str(tmp_path / "b.tar.gz")
+    res, rc = run(capsys, paths=[log], at="2026-11-21T10:00:00Z", timezone="UTC", dest=dest)
+    assert rc == 0 and res["changed"] is True
+    assert res["window"]["start"] == "2026-11-21T09:50:00.000000Z"
+    assert res["window"]["end"] == "2026-11-21T10:10:00.000000Z"
+    assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600
+    content = members(dest)
+    data = content[log.lstrip("/")]
+    text = data.decode()
+    assert text.startswith("2026-11-21 09:50:00,000") and "2026-11-21 10:10:00,000" in text
+    assert "09:49:50" not in text and "10:10:10" not in text
+    manifest = json.loads(content["MANIFEST.json"].decode())
+    entry = manifest["files"][0]
+    assert entry["sha256"] == sha(data) and entry["bytes"] == len(data) and entry["lines"] == text.count("\n")
+    assert entry["first_timestamp"] == "2026-11-21 09:50:00,000"
+    assert entry["last_timestamp"] == "2026-11-21 10:10:00,000"
+    assert res["manifest"] == manifest and res["matched"] == entry["lines"]
+    with open(dest, "rb") as fh:
+        assert res["sha256"] == sha(fh.read()) and res["size"] == os.path.getsize(dest)
+
+
+def test_second_run_reports_no_change(tmp_path, capsys):
+    log = str(tmp_path / "zookeeper.log")
+    make_log(log)
+    dest = str(tmp_path / "b.tar.gz")
+    args = dict(paths=[log], start="2026-11-21 09:30:00", end="2026-11-21 09:40:00", timezone="UTC", dest=dest)
+    first, _ = run(capsys, **args)
+    mtime = os.stat(dest).st_mtime_ns
+    second, _ = run(capsys, **args)
+    assert first["changed"] is True and second["changed"] is False
+    assert second["sha256"] == first["sha256"] and os.stat(dest).st_mtime_ns == mtime
+    assert [f for f in os.listdir(str(tmp_path)) if f.startswith(".log_window-")] == []
+
+
+def test_check_mode_writes_nothing_and_predicts(tmp_path, capsys):
+    log = str(tmp_path / "zookeeper.log")
+    make_log(log)
+    dest = str(tmp_path / "b.tar.gz")
+    args = dict(paths=[log], at="2026-11-21 10:00:00", timezone="+08:00", before=5, after=5, dest=dest)
+    before = sorted(os.listdir(str(tmp_path)))
+    predicted, rc = run(capsys, check_mode=True, diff=True, **args)
+    assert rc == 0 and predicted["changed"] is True
+    assert sorted(os.listdir(str(tmp_path))) == before
+    assert predicted["diff"]["before"]["sha256"] is None
+    real, _ = run(capsys, **args)
+    assert real["sha256"] == predicted["sha256"] and real["manifest"] == predicted["manifest"]
+    again, _ = run(capsys, check_mode=True, **args)
+    assert again["changed"] is False
+
+
+def test_timezone_of_lines(tmp_path, capsys):
+    """Lines written in Shanghai time; the alarm given in UTC."""
+    log = str(tmp_path / "zookeeper.log")
+    make_log(log)
+    dest = str(tmp_path / "b.tar.gz")
+    res, _ = run(capsys, paths=[log], at="2026-11-21T02:00:00Z", timezone="Asia/Shanghai",
+                 before=1, after=1, dest=dest)
+    entry = res["files"][0]
+    assert entry["first_timestamp"] == "2026-11-21 09:59:00,000"
+    assert entry["last_timestamp"] == "2026-11-21 10:01:00,000"
+    assert entry["first_utc"] == "2026-11-21T01:59:00.000000Z"
+    assert res["window"]["start_local"] == "2026-11-21T09:59:00.000000+08:00"
+
+
+def test_empty_window_gives_valid_bundle(tmp_path, capsys):
+    log = str(tmp_path / "zookeeper.log")
+    make_log(log)
+    dest = str(tmp_path / "b.tar.gz")
+    res, rc = run(capsys, paths=[log], at=1900000000, timezone="UTC", dest=dest)
+    assert rc == 0 and res["matched"] == 0 and res["files"] == []
+    assert list(members(dest)) == ["MANIFEST.json"]
+    assert res["skipped"] == [{"path": log, "reason": "outside the window"}]
+
+
+def test_rotated_and_gz_siblings(tmp_path, capsys):
+    base = str(tmp_path / "zookeeper.log")
+    old = make_log(base + ".tmp", minutes=60, start=T0 - datetime.timedelta(hours=1))
+    with gzip.open(base + ".2.gz", "wb") as fh:
+        fh.write("".join(old).encode())
+    os.unlink(base + ".tmp")
+    make_log(base + ".1", minutes=60)
+    make_log(base, minutes=60, start=T0 + datetime.timedelta(hours=1))
+    dest = str(tmp_path / "b.tar.gz")
+    res, _ = run(capsys, paths=[base], start="2026-11-21 08:55:00", end="2026-11-21 10:05:00",
+                 timezone="UTC", dest=dest)
+    names = sorted(f["member"] for f in res["files"])
+    rel = base.lstrip("/")
+    assert names == [rel, rel + ".1", rel + ".2"]
+    gz_entry = [f for f in res["files"] if f["compressed"]][0]
+    assert gz_entry["first_timestamp"] == "2026-11-21 08:55:00,000"
+    content = members(dest)
+    assert sha(content[rel + ".2"]) == gz_entry["sha256"]
+
+
+def test_max_bytes_truncation_reported(tmp_path, capsys):
+    log = str(tmp_path / "zookeeper.log")
+    make_log(log)
+    res, _ = run(capsys, paths=[log], at="2026-11-21T10:00:00Z", timezone="UTC", max_bytes=1000,
+                 dest=str(tmp_path / "b.tar.gz"))
+    entry = res["files"][0]
+    assert entry["truncated"] is True and entry["bytes"] <= 1000
+
+
+def test_unrecognised_file_skipped_with_warning(tmp_path, capsys):
+    log = str(tmp_path / "zookeeper.log")
+    make_log(log)
+    other = str(tmp_path / "notes.txt")
+    with open(other, "w") as fh:
+        fh.write("no timestamps here\n")
+    # As on a host (warnings are only serialised in a separate module process).
+    res, rc = run_module("log_window", dict(paths=[log, other], at="2026-11-21T10:00:00Z", timezone="UTC",
+                                            dest=str(tmp_path / "b.tar.gz")))
+    assert rc == 0
+    assert {"path": other, "reason": "no recognised timestamp format"} in res["skipped"]
+    assert any("notes.txt" in str(w) for w in res.get("warnings", [])), res.get("warnings")
+
+
+def test_explicit_pattern_format(tmp_path, capsys):
+    log = str(tmp_path / "access.log")
+    with open(log, "w") as fh:
+        for minute in range(60):
+            fh.write('10.0.0.1 - - [21/Nov/2026:10:%02d:00 +0800] "GET / HTTP/1.1" 200 1\n' % minute)
+    res, _ = run(capsys, paths=[log], at="2026-11-21T02:30:00Z", before=1, after=1,
+                 format={"pattern": r"\[(?P<ts>[^\]]+)\]", "time_format": "%d/%b/%Y:%H:%M:%S %z"},
+                 dest=str(tmp_path / "b.tar.gz"))
+    assert res["files"][0]["lines"] == 3
+
+
+@pytest.mark.parametrize("args,needle", [
+    (dict(at="half past ten"), "at='half past ten'"),
+    (dict(start="2026-11-21T11:00:00Z", end="2026-11-21T10:00:00Z"), "start='2026-11-21T11:00:00Z' is after end"),
+    (dict(at="2026-11-21T10:00:00Z", timezone="Mars/Base"), "Mars/Base"),
+    (dict(at="2026-11-21T10:00:00Z", format="log4j"), "format='log4j'"),
+    (dict(at="2026-11-21T10:00:00Z", before=-1), "before=-1"),
+    (dict(at="2026-11-21T10:00:00Z", max_bytes=0), "max_bytes=0"),
+])
+def test_bad_input_named(tmp_path, capsys, args, needle):
+    log = str(tmp_path / "zookeeper.log")
+    make_log(log)
+    dest = str(tmp_path / "b.tar.gz")
+    res, rc = run(capsys, paths=[log], dest=dest, **args)
+    assert rc == 1 and res["failed"] is True and needle in res["msg"], res["msg"]
+    assert not os.path.exists(dest)
+
+
+def test_no_file_matches(tmp_path, capsys):
+    log = str(tmp_path / "zookeeper.log")
+    make_log(log)
+    missing = str(tmp_path / "nothere" / "*.log")
+    res, rc = run(capsys, paths=[log, missing], at=1795227330, dest=str(tmp_path / "b.tar.gz"))
+    assert rc == 1 and "no file matches" in res["msg"] and missing in res["msg"]
+
+
+def test_unreadable_file(tmp_path, capsys):
+    broken = str(tmp_path / "broken.log")
+    os.symlink(str(tmp_path / "target-gone"), broken)
+    res, rc = run(capsys, paths=[broken], at=1795227330, dest=str(tmp_path / "b.tar.gz"))
+    assert rc == 1 and "cannot read" in res["msg"] and broken in res["msg"]
+
+
+def test_dest_directory_missing(tmp_path, capsys):
+    log = str(tmp_path / "zookeeper.log")
+    make_log(log)
+    dest = str(tmp_path / "no" / "b.tar.gz")
+    res, rc = run(capsys, paths=[log], at=1795227330, dest=dest)
+    assert rc == 1 and dest in res["msg"]
+
+
+def test_source_untouched(tmp_path, capsys):
+    log = str(tmp_path / "zookeeper.log")
+    make_log(log)
+    with open(log, "rb") as fh:
+        before = sha(fh.read())
+    st = os.stat(log)
+    run(capsys, paths=[log], at="2026-11-21T10:00:00Z", timezone="UTC", dest=str(tmp_path / "b.tar.gz"))
+    with open(log, "rb") as fh:
+        assert sha(fh.read()) == before
+    assert os.stat(log).st_mtime_ns == st.st_mtime_ns and os.stat(log).st_size == st.st_size
+
+
+def test_bundle_is_a_valid_targz_in_memory(tmp_path, capsys):
+    log = str(tmp_path / "zookeeper.log")
+    make_log(log)
+    dest = str(tmp_path / "b.tar.gz")
+    run(capsys, paths=[log], at="2026-11-21T10:00:00Z", timezone="UTC", dest=dest)
+    with open(dest, "rb") as fh:
+        raw = fh.read()
+    with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as tar:
+        for member in tar.getmembers():
+            assert member.mode == 0o600 and not member.name.startswith("/")
