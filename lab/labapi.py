@@ -14,7 +14,6 @@ import fcntl
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 

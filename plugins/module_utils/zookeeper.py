@@ -18,6 +18,7 @@ import json
 import re
 import socket
 import ssl
+import time
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.urls import ConnectionError as UrlsConnectionError, open_url
@@ -328,6 +329,55 @@ def count_by_ip(connections, exclude=None):
     return counts
 
 
+# Last operations of a session that never sent a request: the handshake (SESS), pings, nothing yet.
+NEVER_USED_OPS = ("SESS", "PING", "NA", "")
+
+
+def _as_int(value):
+    """'0x1f' -> 31, '12' -> 12, 12 -> 12, anything else -> None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        text = str(value).strip()
+        return int(text, 16) if text.lower().startswith(("0x", "-0x")) else int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def is_idle_never_used(conn, min_age, now_ms):
+    """True for a session that was established at least ``min_age`` seconds before ``now_ms`` (epoch ms)
+    and never sent a request: it has a session id, its last client xid is 0 (pings carry xid -2 and do not
+    count) and its last operation is the handshake (SESS), a PING or nothing (NA).
+
+    Works on parse_cons entries (sid, lop, est, lcxid) and parse_admin_connections entries (session_id,
+    last_operation, established, last_cxid). A connection without a session (a 4lw probe, a handshake in
+    progress) is never idle-never-used.
+    """
+    sid = conn.get("sid", conn.get("session_id"))
+    if sid in (None, "", 0, "0x0"):
+        return False
+    cxid = _as_int(conn.get("lcxid", conn.get("last_cxid")))
+    if cxid not in (0, -1):
+        return False
+    if str(conn.get("lop", conn.get("last_operation", "")) or "").upper() not in NEVER_USED_OPS:
+        return False
+    est = _as_int(conn.get("est", conn.get("established")))
+    if est is None or est <= 0:
+        return False
+    return (now_ms - est) >= 1000.0 * min_age
+
+
+def idle_by_ip(connections, min_age, now_ms):
+    """{ip: number of idle, never-used sessions (see is_idle_never_used)}; IPs without any are left out."""
+    counts = {}
+    for conn in connections:
+        if is_idle_never_used(conn, min_age, now_ms):
+            counts[conn["ip"]] = counts.get(conn["ip"], 0) + 1
+    return counts
+
+
 def ip_saturation(count, limit):
     """{'count', 'limit', 'percent'} for one IP. limit 0 (unlimited) or None -> percent None."""
     if not limit:
@@ -518,17 +568,22 @@ def _is_reset(exc):
 # --------------------------------------------------------------------------------------------------
 # Gathering everything zookeeper_info reports
 # --------------------------------------------------------------------------------------------------
-def gather_info(client, threshold_percent=80):
+def gather_info(client, threshold_percent=80, idle_min_age=None, now_ms=None):
     """Collect mode, version, zxid, limit, per-IP counts, saturation from 4lw, falling back to the
     AdminServer for what the whitelist refuses. Raises ZkConnectError / ZkConnectionClosedError when
     nothing can be learnt.
 
+    With ``idle_min_age`` (seconds) the per-connection details are read too and ``idle_by_ip`` counts,
+    per client IP, the sessions established at least that long ago that never sent a request
+    (:func:`is_idle_never_used`), measured against ``now_ms`` (epoch ms, default: this host's clock).
+
     Returns a dict with: mode, version, zxid, max_client_cnxns, alive_connections, connections_by_ip,
-    saturated, connection_rejected, synced_followers, whitelist_limited, source, admin_used, messages.
+    idle_by_ip, saturated, connection_rejected, synced_followers, whitelist_limited, source, admin_used,
+    messages.
     """
     info = {
         "mode": None, "version": None, "zxid": None, "max_client_cnxns": None,
-        "alive_connections": None, "connections_by_ip": None, "saturated": [],
+        "alive_connections": None, "connections_by_ip": None, "idle_by_ip": None, "saturated": [],
         "connection_rejected": None, "synced_followers": None, "whitelist_limited": [],
         "source": None, "admin_used": False, "messages": [],
     }
@@ -589,7 +644,8 @@ def gather_info(client, threshold_percent=80):
         if conf:
             info["max_client_cnxns"] = conf_max_client_cnxns(conf)
 
-        conns = fourlw("cons", detail=False)  # per-IP counts need no counters: 3x faster
+        # per-IP counts need no counters (3x faster); the idle analysis needs them
+        conns = fourlw("cons", detail=idle_min_age is not None)
         if conns is not None:
             info["source"] = "4lw"
         else:
@@ -606,6 +662,10 @@ def gather_info(client, threshold_percent=80):
         info["messages"].append(closed[0] + " (answers came from the AdminServer instead)")
     if conns is not None:
         info["connections_by_ip"] = count_by_ip(conns)
+        if idle_min_age is not None:
+            if now_ms is None:
+                now_ms = time.time() * 1000.0
+            info["idle_by_ip"] = idle_by_ip(conns, idle_min_age, now_ms)
         if info["alive_connections"] is None:
             info["alive_connections"] = len(conns)
         info["saturated"] = saturation(info["connections_by_ip"], info["max_client_cnxns"], threshold_percent)

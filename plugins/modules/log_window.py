@@ -226,9 +226,9 @@ files:
       bytes: 201822
       sha256: 3b2a0c8f1e7d6c5b4a3b2a0c8f1e7d6c5b4a3b2a0c8f1e7d6c5b4a3b2a0c8f1e
       truncated: false
-skipped:
+skipped_files:
   description: Files considered but not in the bundle, with the reason (outside the window, empty, no
-    recognised timestamp format).
+    recognised timestamp format). Also in the manifest as C(skipped).
   returned: always
   type: list
   elements: dict
@@ -364,7 +364,7 @@ class LogWindow(object):
         changed = sha != before_sha
         result = dict(
             changed=changed, bundle=dest, size=size, sha256=sha, matched=manifest["matched"],
-            window=window, files=manifest["files"], skipped=skipped, manifest=manifest,
+            window=window, files=manifest["files"], skipped_files=skipped, manifest=manifest,
         )
         if module._diff:
             result["diff"] = {"before": before, "after": {"path": dest, "sha256": sha, "size": size}}

@@ -230,7 +230,9 @@ class OcpAgent(object):
         ports = sorted(port for port, _path in self.services.values())
         holders = {}
         sockets = procfs.read_sockets(local_ports=ports, states=["LISTEN"])
-        for row in procfs.find_owners(sockets)["sockets"]:
+        owners, unresolved = procfs.find_owners(sockets)
+        rows_owned, _unknown = procfs.owned_sockets(sockets, owners, unresolved)
+        for row in rows_owned:
             holders.setdefault(row["local_port"], []).append(row)
         rows = []
         guardian = by_name.get(agent_layout.GUARDIAN)

@@ -35,6 +35,16 @@ options:
         of C(maxClientCnxns). C(maxClientCnxns=0) means unlimited and nothing is ever saturated.
     type: float
     default: 80
+  idle_min_age:
+    description:
+      - When given, also count per client IP the sessions that are idle and were never used, in
+        RV(idle_by_ip): established at least this many seconds ago, with a session id, last client xid 0
+        (no request ever; pings carry xid -2 and do not count) and last operation C(SESS) (the handshake),
+        C(PING) or C(NA). Many such sessions from one IP are the mark of a connection leak.
+      - Needs the per-connection details of C(cons) (or the AdminServer's C(/commands/connections)), which
+        costs more than the plain counts. The session ages use this host's clock against the server's
+        C(est) time, so run the module on the ZooKeeper host itself (or a host with the same clock).
+    type: float
 notes:
   - A server without quorum answers every command with "not currently serving requests"; the module
     then returns RV(mode=not_serving) and no connection data instead of failing.
@@ -61,6 +71,13 @@ EXAMPLES = r'''
   alertops.remediation.zookeeper_info:
     host: 10.0.0.5
     admin_url: http://10.0.0.5:8080
+
+- name: Count sessions idle and never used for 5 minutes or more (connection leak evidence)
+  alertops.remediation.zookeeper_info:
+    host: 10.0.0.5
+    idle_min_age: 300
+  register: zk
+  # zk.idle_by_ip: {"10.0.0.21": 52}
 
 - name: This host's own IP is saturated, so ask from a second local address
   alertops.remediation.zookeeper_info:
@@ -102,6 +119,14 @@ connections_by_ip:
   returned: always
   type: dict
   sample: {"10.0.0.21": 55, "10.0.0.22": 2}
+idle_by_ip:
+  description:
+    - Client IP -> number of sessions idle and never used for at least O(idle_min_age) seconds; IPs
+      without any are left out.
+    - null when O(idle_min_age) was not given or no source gave per-connection details.
+  returned: always
+  type: dict
+  sample: {"10.0.0.21": 52}
 saturated:
   description: Client IPs at or over O(threshold_percent) of RV(max_client_cnxns), busiest first.
   returned: always
@@ -165,17 +190,20 @@ from ansible_collections.alertops.remediation.plugins.module_utils.zookeeper imp
 
 def main():
     argument_spec = zookeeper_argument_spec()
-    argument_spec.update(threshold_percent=dict(type="float", default=80))
+    argument_spec.update(threshold_percent=dict(type="float", default=80), idle_min_age=dict(type="float"))
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     threshold = module.params["threshold_percent"]
     if not 0 < threshold <= 100:
         module.fail_json(msg="threshold_percent must be > 0 and <= 100, got %r" % threshold)
+    idle_min_age = module.params["idle_min_age"]
+    if idle_min_age is not None and idle_min_age < 0:
+        module.fail_json(msg="idle_min_age must be >= 0 seconds, got %r" % idle_min_age)
     try:
         client = client_from_params(module.params)
     except (ValueError, OSError) as exc:
         module.fail_json(msg="invalid connection options: %s" % exc)
     try:
-        info = gather_info(client, threshold)
+        info = gather_info(client, threshold, idle_min_age=idle_min_age)
     except ZkError as exc:
         module.fail_json(msg=str(exc), host=client.host, port=client.port)
     messages = info.pop("messages")

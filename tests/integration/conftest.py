@@ -84,4 +84,3 @@ def started(request):
     procs = Started()
     request.addfinalizer(procs.stop)
     return procs
-

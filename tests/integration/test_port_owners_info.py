@@ -84,5 +84,3 @@ def test_bad_ports(ports):
 def test_unknown_states():
     result, rc = run_module("port_owners_info", {"states": "listening"})
     assert rc == 1 and "listening" in result["msg"]
-
-

@@ -1,7 +1,5 @@
 """The ZooKeeper ensemble on zk1..zk3 and its service script zkctl."""
-import os
 import subprocess
-import time
 
 
 def modes(lab):

@@ -15,8 +15,10 @@ def module_path(name):
     return os.path.join(ROOT, "plugins", "modules", name + ".py")
 
 
-def run_module(name, args=None, check_mode=False, diff=False, python=None, timeout=120, env=None):
-    """Return (result dict, returncode). A module that crashes gives {'failed': True, 'msg': stderr}."""
+def run_module(name, args=None, check_mode=False, diff=False, python=None, timeout=120, env=None, prefix=()):
+    """Return (result dict, returncode). A module that crashes gives {'failed': True, 'msg': stderr}.
+
+    prefix: argv to run the module under, e.g. nsenter into a test host's namespaces."""
     payload = dict(args or {})
     payload["_ansible_check_mode"] = check_mode
     payload["_ansible_diff"] = diff
@@ -28,7 +30,7 @@ def run_module(name, args=None, check_mode=False, diff=False, python=None, timeo
     full_env.update(env or {})
     try:
         proc = subprocess.run(
-            [python or sys.executable, module_path(name), args_file],
+            list(prefix) + [python or sys.executable, module_path(name), args_file],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env, timeout=timeout, check=False,
         )
     finally:

@@ -406,3 +406,55 @@ def test_argument_spec_and_client_from_params():
         zk.client_from_params(dict(params, port=70000))
     with pytest.raises(ValueError):
         zk.client_from_params(dict(params, admin_url="127.0.0.1:8080"))
+
+
+# ---------------------------------------------------------------- idle, never-used sessions (leak evidence)
+# Recorded from a 3.8 server in the lab: sessions of a client that only did the handshake (and pings),
+# one that wrote, and a 4lw probe without a session.
+IDLE_CONS = (
+    " /198.18.0.16:40998[1](queued=0,recved=1,sent=1,sid=0x1000011457d0005,lop=SESS,est=1795307595851,"
+    "to=30000,lcxid=0x0,lzxid=0x10000001f,lresp=1136383,llat=3,minlat=0,avglat=3,maxlat=3)\n"
+    " /198.18.0.16:41008[1](queued=0,recved=4,sent=4,sid=0x1000011457d0006,lop=PING,est=1795307595903,"
+    "to=30000,lcxid=0x0,lzxid=0x100000020,lresp=1136436,llat=4,minlat=0,avglat=4,maxlat=4)\n"
+    " /198.18.0.17:41022[1](queued=0,recved=9,sent=9,sid=0x1000011457d0007,lop=CREA,est=1795307595934,"
+    "to=30000,lcxid=0x8,lzxid=0x100000021,lresp=1136467,llat=4,minlat=0,avglat=4,maxlat=4)\n"
+    " /198.18.0.1:35694[0](queued=0,recved=1,sent=0)\n"
+)
+NOW_MS = 1795307595934 + 600 * 1000
+
+
+def test_idle_by_ip_counts_sessions_that_never_sent_a_request():
+    conns = zk.parse_cons(IDLE_CONS)
+    assert zk.idle_by_ip(conns, 300, NOW_MS) == {"198.18.0.16": 2}
+    # younger than the minimum age: not (yet) evidence of anything
+    assert zk.idle_by_ip(conns, 900, NOW_MS) == {}
+    # a session that sent a request (lcxid 8, lop CREA) and a probe without a session never count
+    assert not zk.is_idle_never_used(conns[2], 0, NOW_MS)
+    assert not zk.is_idle_never_used(conns[3], 0, NOW_MS)
+
+
+def test_idle_by_ip_on_admin_connections():
+    payload = {"connections": [
+        {"remote_socket_address": "198.18.0.16:40998", "session_id": 72057668218191877, "last_operation": "SESS",
+         "established": 1795307595851, "last_cxid": 0},
+        {"remote_socket_address": "198.18.0.16:40999", "session_id": 72057668218191878, "last_operation": "GETD",
+         "established": 1795307595851, "last_cxid": 3},
+    ], "secure_connections": [], "error": None}
+    conns = zk.parse_admin_connections(payload)
+    assert zk.idle_by_ip(conns, 300, NOW_MS) == {"198.18.0.16": 1}
+
+
+class IdleClient(FakeClient):
+    def cons(self, detail=True):
+        self.calls.append("cons-detail" if detail else "cons")
+        return zk.parse_cons(IDLE_CONS, detail=detail)
+
+
+def test_gather_idle_only_when_asked():
+    client = IdleClient("standalone")
+    info = zk.gather_info(client, 80)
+    assert info["idle_by_ip"] is None and "cons" in client.calls
+    client = IdleClient("standalone")
+    info = zk.gather_info(client, 80, idle_min_age=300, now_ms=NOW_MS)
+    assert info["idle_by_ip"] == {"198.18.0.16": 2} and "cons-detail" in client.calls
+    assert info["connections_by_ip"] == {"198.18.0.16": 2, "198.18.0.17": 1, "198.18.0.1": 1}

@@ -130,7 +130,7 @@ def test_empty_window_gives_valid_bundle(tmp_path, capsys):
     res, rc = run(capsys, paths=[log], at=1900000000, timezone="UTC", dest=dest)
     assert rc == 0 and res["matched"] == 0 and res["files"] == []
     assert list(members(dest)) == ["MANIFEST.json"]
-    assert res["skipped"] == [{"path": log, "reason": "outside the window"}]
+    assert res["skipped_files"] == [{"path": log, "reason": "outside the window"}]
 
 
 def test_rotated_and_gz_siblings(tmp_path, capsys):
@@ -172,7 +172,7 @@ def test_unrecognised_file_skipped_with_warning(tmp_path, capsys):
     res, rc = run_module("log_window", dict(paths=[log, other], at="2026-11-21T10:00:00Z", timezone="UTC",
                                             dest=str(tmp_path / "b.tar.gz")))
     assert rc == 0
-    assert {"path": other, "reason": "no recognised timestamp format"} in res["skipped"]
+    assert {"path": other, "reason": "no recognised timestamp format"} in res["skipped_files"]
     assert any("notes.txt" in str(w) for w in res.get("warnings", [])), res.get("warnings")
 
 

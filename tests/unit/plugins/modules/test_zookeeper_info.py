@@ -134,3 +134,25 @@ def test_as_on_a_host(replay):
     result, rc = run_module("zookeeper_info", {"port": r.port}, check_mode=True)
     assert rc == 0, result
     assert result["mode"] == "follower" and result["synced_followers"] is None
+
+
+def test_idle_min_age_counts_never_used_sessions(replay, capsys):
+    import time
+    now_ms = int(time.time() * 1000)
+    cons = (" /10.0.0.21:40998[1](queued=0,recved=3,sent=3,sid=0x1000011457d0005,lop=PING,est=%d,to=30000,"
+            "lcxid=0x0,lzxid=0x10000001f,lresp=1136383,llat=3,minlat=0,avglat=3,maxlat=3)\n"
+            " /10.0.0.21:40999[1](queued=0,recved=3,sent=3,sid=0x1000011457d0006,lop=SESS,est=%d,to=30000,"
+            "lcxid=0x0,lzxid=0x10000001f,lresp=1136383,llat=3,minlat=0,avglat=3,maxlat=3)\n"
+            " /10.0.0.22:41000[1](queued=0,recved=9,sent=9,sid=0x1000011457d0007,lop=GETD,est=%d,to=30000,"
+            "lcxid=0x5,lzxid=0x10000001f,lresp=1136383,llat=3,minlat=0,avglat=3,maxlat=3)\n"
+            % (now_ms - 3600 * 1000, now_ms - 1000, now_ms - 3600 * 1000))
+    replies = recorded("standalone")
+    replies["cons"] = cons
+    r = replay(replies)
+    out, rc = run({"port": r.port, "idle_min_age": 60}, capsys)
+    assert rc == 0 and out["idle_by_ip"] == {"10.0.0.21": 1}
+    assert out["connections_by_ip"] == {"10.0.0.21": 2, "10.0.0.22": 1}
+    out, rc = run({"port": r.port}, capsys)
+    assert rc == 0 and out["idle_by_ip"] is None
+    out, rc = run({"port": r.port, "idle_min_age": -1}, capsys)
+    assert rc == 1 and "idle_min_age must be >= 0" in out["msg"]
