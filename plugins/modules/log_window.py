@@ -89,7 +89,8 @@ options:
     type: str
   format:
     description:
-      - Format of the log lines. C(auto) recognises, per file, C(zookeeper) (log4j/logback
+      - >-
+        Format of the log lines. C(auto) recognises, per file, C(zookeeper) (log4j/logback
         C(2026-11-21 10:15:30,123 [myid:1] - WARN  [...] - msg), also without C([myid:N]) as Debian writes
         it), C(mrs) (C(2020-01-20 16:33:43,816 | INFO | main | msg | class(File.java:335))), C(go) (agent
         logs with C(ts=2026-11-21T10:15:30.123+08:00), C(time="...") or JSON C("ts":"...")), C(iso8601)
@@ -97,10 +98,11 @@ options:
         (C(Nov 21 10:15:30 host prog[1]: msg); the year is inferred from the file's modification time).
         A file whose format is not recognised is skipped with a warning.
       - Or one of those names, to force it for every file.
-      - Or an explicit pattern, a dictionary with C(pattern), a regular expression with a named group
+      - >-
+        Or an explicit pattern, a dictionary with C(pattern), a regular expression with a named group
         C(ts) searched in each line (anchor it with C(^) if it must start the line), and C(time_format), a
         C(strptime) format for the group's text (C(%z) accepts C(+0800), C(+08:00) and C(Z)); for example
-        C({pattern: '^\[(?P<ts>[^\]]+)\]', time_format: '%d/%b/%Y:%H:%M:%S %z'}).
+        C({pattern: '\[(?P<ts>[^\]]+)\]', time_format: '%d/%b/%Y:%H:%M:%S %z'}).
     type: raw
     default: auto
   dest:
