@@ -181,7 +181,7 @@ class Lab:
         return labctl.wait_quorum(self.spec, timeout)
 
     # -- faults
-    def inject(self, fault, host, *args, wait=30.0):
+    def inject(self, fault, host, *args, wait=90.0):
         """start lab/faults/<fault>.py ARGS inside host, detached; returns a FaultHandle once the program
         printed its JSON line (or `wait` seconds passed). Raises LabError when it dies before that."""
         prog = fault_program(fault)

@@ -20,31 +20,20 @@ On SIGTERM: close everything, restore the original ip_local_port_range, exit 0.
 Standard library only.
 """
 import argparse
+import errno
 import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 
-MARK = "--_renamed"
-PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else os.path.realpath(sys.executable)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from faultlib import agent_ctl, rename  # noqa: E402  pylint: disable=wrong-import-position
 RANGE = "/proc/sys/net/ipv4/ip_local_port_range"
 WIDE = "3500 65535"
 
 
-RENAMED = MARK in sys.argv
-if RENAMED:
-    sys.argv.remove(MARK)
-
-
-def rename(name):
-    """Re-exec once with argv[0] = name (the pid stays the same), then set /proc/self/comm."""
-    if not RENAMED:
-        os.execv(PY, [name, "-I", os.path.abspath(__file__)] + sys.argv[1:] + [MARK])
-    with open("/proc/self/comm", "w") as fh:
-        fh.write(name[:15])
 
 
 def read_range():
@@ -56,18 +45,6 @@ def write_range(value):
     with open(RANGE, "w") as fh:
         fh.write(value + "\n")
 
-
-def agent_ctl(home, action):
-    """Run the agent's own control script; returns (rc, output)."""
-    if os.path.exists(os.path.join(home, "bin", "ocp_agentctl")):
-        argv = [os.path.join(home, "bin", "ocp_agentctl"), action]
-    elif os.path.exists(os.path.join(home, "ocp_agent_ctl.py")):
-        argv = [PY, os.path.join(home, "ocp_agent_ctl.py"), action, "ocp_agent"]
-    else:
-        raise SystemExit("no agent control script under %s" % home)
-    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, timeout=60)
-    return proc.returncode, proc.stdout.decode(errors="replace").strip()
 
 
 def log(msg):
@@ -100,6 +77,19 @@ class Pool:
         if self.client is not None:
             self.client.close()
             self.client = None
+
+
+def connect_when_free(pool, stop, wait=75.0):
+    """Connect once P can be an ephemeral port. The kernel refuses (EADDRNOTAVAIL) while TIME_WAIT
+    sockets of the agent's former listener still sit on P (up to 60 s after, say, a health probe)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return pool.connect()
+        except OSError as exc:
+            if exc.errno != errno.EADDRNOTAVAIL or time.monotonic() > deadline or stop["flag"]:
+                raise
+            time.sleep(1)
 
 
 def main():
@@ -143,7 +133,7 @@ def main():
             agent = {"home": a.home, "stop_rc": rc, "stop": text}
         try:
             write_range("%d %d" % (a.port, a.port))
-            local = pool.connect()
+            local = connect_when_free(pool, stop)
         finally:
             write_range(WIDE)
         out.update({"local_port": local[1], "local": "%s:%d" % local,

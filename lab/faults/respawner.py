@@ -17,23 +17,12 @@ import subprocess
 import sys
 import time
 
-MARK = "--_renamed"
-PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else os.path.realpath(sys.executable)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from faultlib import PY, rename  # noqa: E402  pylint: disable=wrong-import-position
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESTART_DELAY = 0.2
 
 
-RENAMED = MARK in sys.argv
-if RENAMED:
-    sys.argv.remove(MARK)
-
-
-def rename(name):
-    """Re-exec once with argv[0] = name (the pid stays the same), then set /proc/self/comm."""
-    if not RENAMED:
-        os.execv(PY, [name, "-I", os.path.abspath(__file__)] + sys.argv[1:] + [MARK])
-    with open("/proc/self/comm", "w") as fh:
-        fh.write(name[:15])
 
 
 def main():

@@ -27,7 +27,7 @@ description:
   - A window with nothing in it gives an empty but valid bundle (only C(MANIFEST.json)) and RV(matched=0),
     not an error.
 author:
-  - alertops.remediation contributors
+  - alertops.remediation maintainers (@alertops)
 extends_documentation_fragment:
   - alertops.remediation.attributes
   - alertops.remediation.attributes.acting_module

@@ -105,7 +105,7 @@ def playbook(lab, extra=None, check=False):
     argv = [os.path.join(BIN, "ansible-playbook"), PLAYBOOK, "-i", lab["inventory"], "-e", json.dumps(variables)]
     if check:
         argv.append("--check")
-    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=lab["env"], timeout=300)
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=lab["env"], timeout=300, check=False)
     out = proc.stdout.decode()
     assert proc.returncode == 0, out
     recap = re.search(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", out)

@@ -249,7 +249,7 @@ def test_real_zookeeper_log(real_zookeeper, tmp_path):
         time.sleep(0.2)
     # Over maxClientCnxns: the server logs a WARN per rejected connection.
     held = []
-    for _ in range(8):
+    for dummy in range(8):
         try:
             held.append(socket.create_connection(("127.0.0.1", port), timeout=2))
         except OSError:     # the server may close an over-limit connection before connect returns

@@ -18,8 +18,8 @@ from tests.support.modrun import run_module
 
 
 def zk_line(dt, msg):
-    return "%s,%03d [myid:1] - INFO  [main:Foo@1] - %s\n" % (dt.strftime("%Y-%m-%d %H:%M:%S"),
-                                                              dt.microsecond // 1000, msg)
+    stamp = dt.strftime("%Y-%m-%d %H:%M:%S")
+    return "%s,%03d [myid:1] - INFO  [main:Foo@1] - %s\n" % (stamp, dt.microsecond // 1000, msg)
 
 
 T0 = datetime.datetime(2026, 11, 21, 9, 0, 0)
@@ -85,9 +85,9 @@ def test_second_run_reports_no_change(tmp_path, capsys):
     make_log(log)
     dest = str(tmp_path / "b.tar.gz")
     args = dict(paths=[log], start="2026-11-21 09:30:00", end="2026-11-21 09:40:00", timezone="UTC", dest=dest)
-    first, _ = run(capsys, **args)
+    first, dummy = run(capsys, **args)
     mtime = os.stat(dest).st_mtime_ns
-    second, _ = run(capsys, **args)
+    second, dummy = run(capsys, **args)
     assert first["changed"] is True and second["changed"] is False
     assert second["sha256"] == first["sha256"] and os.stat(dest).st_mtime_ns == mtime
     assert [f for f in os.listdir(str(tmp_path)) if f.startswith(".log_window-")] == []
@@ -103,9 +103,9 @@ def test_check_mode_writes_nothing_and_predicts(tmp_path, capsys):
     assert rc == 0 and predicted["changed"] is True
     assert sorted(os.listdir(str(tmp_path))) == before
     assert predicted["diff"]["before"]["sha256"] is None
-    real, _ = run(capsys, **args)
+    real, dummy = run(capsys, **args)
     assert real["sha256"] == predicted["sha256"] and real["manifest"] == predicted["manifest"]
-    again, _ = run(capsys, check_mode=True, **args)
+    again, dummy = run(capsys, check_mode=True, **args)
     assert again["changed"] is False
 
 
@@ -114,8 +114,8 @@ def test_timezone_of_lines(tmp_path, capsys):
     log = str(tmp_path / "zookeeper.log")
     make_log(log)
     dest = str(tmp_path / "b.tar.gz")
-    res, _ = run(capsys, paths=[log], at="2026-11-21T02:00:00Z", timezone="Asia/Shanghai",
-                 before=1, after=1, dest=dest)
+    res, dummy = run(capsys, paths=[log], at="2026-11-21T02:00:00Z", timezone="Asia/Shanghai",
+                     before=1, after=1, dest=dest)
     entry = res["files"][0]
     assert entry["first_timestamp"] == "2026-11-21 09:59:00,000"
     assert entry["last_timestamp"] == "2026-11-21 10:01:00,000"
@@ -142,8 +142,8 @@ def test_rotated_and_gz_siblings(tmp_path, capsys):
     make_log(base + ".1", minutes=60)
     make_log(base, minutes=60, start=T0 + datetime.timedelta(hours=1))
     dest = str(tmp_path / "b.tar.gz")
-    res, _ = run(capsys, paths=[base], start="2026-11-21 08:55:00", end="2026-11-21 10:05:00",
-                 timezone="UTC", dest=dest)
+    res, dummy = run(capsys, paths=[base], start="2026-11-21 08:55:00", end="2026-11-21 10:05:00",
+                     timezone="UTC", dest=dest)
     names = sorted(f["member"] for f in res["files"])
     rel = base.lstrip("/")
     assert names == [rel, rel + ".1", rel + ".2"]
@@ -156,8 +156,8 @@ def test_rotated_and_gz_siblings(tmp_path, capsys):
 def test_max_bytes_truncation_reported(tmp_path, capsys):
     log = str(tmp_path / "zookeeper.log")
     make_log(log)
-    res, _ = run(capsys, paths=[log], at="2026-11-21T10:00:00Z", timezone="UTC", max_bytes=1000,
-                 dest=str(tmp_path / "b.tar.gz"))
+    res, dummy = run(capsys, paths=[log], at="2026-11-21T10:00:00Z", timezone="UTC", max_bytes=1000,
+                     dest=str(tmp_path / "b.tar.gz"))
     entry = res["files"][0]
     assert entry["truncated"] is True and entry["bytes"] <= 1000
 
@@ -181,9 +181,9 @@ def test_explicit_pattern_format(tmp_path, capsys):
     with open(log, "w") as fh:
         for minute in range(60):
             fh.write('10.0.0.1 - - [21/Nov/2026:10:%02d:00 +0800] "GET / HTTP/1.1" 200 1\n' % minute)
-    res, _ = run(capsys, paths=[log], at="2026-11-21T02:30:00Z", before=1, after=1,
-                 format={"pattern": r"\[(?P<ts>[^\]]+)\]", "time_format": "%d/%b/%Y:%H:%M:%S %z"},
-                 dest=str(tmp_path / "b.tar.gz"))
+    res, dummy = run(capsys, paths=[log], at="2026-11-21T02:30:00Z", before=1, after=1,
+                     format={"pattern": r"\[(?P<ts>[^\]]+)\]", "time_format": "%d/%b/%Y:%H:%M:%S %z"},
+                     dest=str(tmp_path / "b.tar.gz"))
     assert res["files"][0]["lines"] == 3
 
 
