@@ -18,11 +18,11 @@ description:
     fails naming every survivor (pid and identity) instead of ignoring it.
   - A start waits until every exporter port is held by its rightful agent process and every exporter
     answers HTTP 200 on its metrics path. An agent whose guardian runs but whose children are down (the
-    guardian gives a child up after three quick exits) is not started: C(state=started) restarts it.
+    guardian gives a child up after three quick exits) is not started, so C(state=started) restarts it.
   - C(state=restarted) is a stop followed by a start (the legacy script has no restart command).
   - Failures name what is missing and include the last lines of the agent's logs.
 author:
-  - alertops.remediation contributors
+  - alertops.remediation maintainers (@alertops)
 extends_documentation_fragment:
   - alertops.remediation.attributes
   - alertops.remediation.attributes.acting_module

@@ -112,7 +112,7 @@ still_held:
 respawned:
   description:
     - Processes that took a released port within O(respawn_window), with C(pid), C(name), C(ppid),
-      C(unit) and C(port).
+      C(unit), C(port), and the parent's C(parent_name) and C(parent_cmdline) (the supervisor to stop).
   returned: always
   type: list
   elements: dict
@@ -264,15 +264,21 @@ class PortRelease(object):
                 if row["local_port"] in ports and row["pid"] not in left_alone and row["pid"] is not None \
                         and row["kind"] != portspec.KIND_OUTBOUND:
                     process = row["process"] or {}
+                    parent = procfs.process_identity(process["ppid"]) if process.get("ppid") else None
                     self.result["respawned"].append(dict(pid=row["pid"], name=process.get("name"),
                                                          ppid=process.get("ppid"), unit=process.get("unit"),
+                                                         parent_name=parent and parent["name"],
+                                                         parent_cmdline=parent and parent["cmdline"],
                                                          port=row["local_port"]))
             if self.result["respawned"]:
-                self.fail("port(s) %s taken again within %ss by %s: a supervisor restarts the holder; stop "
-                          "it first" % (", ".join(str(r["port"]) for r in self.result["respawned"]), window,
-                                        ", ".join("pid %s (%s, parent %s, unit %s)" % (
-                                            r["pid"], r["name"], r["ppid"], r["unit"])
-                                            for r in self.result["respawned"])))
+                # Name the supervisor: that is what the operator has to stop (or fix) by hand.
+                self.fail("respawned: port(s) %s taken again within %ss by %s: a supervisor restarts the "
+                          "holder; stop it first" % (
+                              ", ".join(str(r["port"]) for r in self.result["respawned"]), window,
+                              ", ".join("pid %s (%s) started by parent pid %s (%s)%s" % (
+                                  r["pid"], r["name"], r["ppid"], r["parent_name"] or "unknown",
+                                  ", unit %s" % r["unit"] if r["unit"] else "")
+                                  for r in self.result["respawned"])))
             if time.monotonic() >= deadline:
                 return
             time.sleep(0.2)

@@ -1,5 +1,6 @@
 """ocp_agent against the OCP-Agent simulator, both generations, in a private namespace host (the
 agent's fixed ports are free there and nothing outside is touched)."""
+# pylint: disable=disallowed-name
 import os
 import shutil
 import tempfile

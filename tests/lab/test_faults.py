@@ -116,18 +116,18 @@ def test_zk_writes_records_acknowledged_writes_through_a_follower_restart(lab):
 
 def test_inject_cli_start_list_undo(lab):
     p = subprocess.run([INJECT, "zk-clients", "client1", "3", "--server", "zk1"], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True, timeout=60)
+                       stderr=subprocess.PIPE, text=True, timeout=60, check=False)
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert out["host"] == "client1" and isinstance(out["pid"], int) and out["info"]["opened"] == 3
     faults = json.load(open(os.path.join(lab.state_dir, "faults.json")))["faults"]
     rec = faults[str(out["id"])]
-    assert (rec["host"], rec["fault"], rec["pid"], rec["args"]) == ("client1", "zk-clients", out["pid"],
-                                                                     ["3", "--server", "zk1"])
-    listed = json.loads(subprocess.run([INJECT, "list"], stdout=subprocess.PIPE, text=True).stdout)
+    expected = ("client1", "zk-clients", out["pid"], ["3", "--server", "zk1"])
+    assert (rec["host"], rec["fault"], rec["pid"], rec["args"]) == expected
+    listed = json.loads(subprocess.run([INJECT, "list"], stdout=subprocess.PIPE, text=True, check=False).stdout)
     assert out["id"] in [r["id"] for r in listed]
     u = subprocess.run([INJECT, "undo", str(out["id"])], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True, timeout=60)
+                       text=True, timeout=60, check=False)
     assert u.returncode == 0, u.stderr
     assert json.loads(u.stdout)["stopped"] is True
     assert in_host_comm(lab, "client1", out["pid"]) is None
@@ -135,12 +135,12 @@ def test_inject_cli_start_list_undo(lab):
 
 
 def test_inject_rejects_unknown_fault_and_host(lab):
-    p = subprocess.run([INJECT, "no-such-fault", "client1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.run([INJECT, "no-such-fault", "client1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False)
     assert p.returncode == 1 and "unknown fault 'no-such-fault'" in p.stderr
     p = subprocess.run([INJECT, "zk-clients", "nohost", "1", "--server", "zk1"], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True)
+                       stderr=subprocess.PIPE, text=True, check=False)
     assert p.returncode == 1 and "unknown lab host 'nohost'" in p.stderr
-    p = subprocess.run([INJECT, "undo", "999999"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.run([INJECT, "undo", "999999"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False)
     assert p.returncode == 1 and "no fault with id 999999" in p.stderr
 
 

@@ -1,4 +1,5 @@
 """Lab hosts: own PIDs, own paths, own hostname, own network sysctls, SSH + Ansible, the network."""
+# pylint: disable=disallowed-name
 import os
 import socket
 import uuid

@@ -8,11 +8,8 @@ Run as root: `.venv/bin/pytest -q tests/lab/test_ocp_agent_sim.py`.
 """
 import json
 import os
-import selectors
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 
