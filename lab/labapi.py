@@ -188,9 +188,15 @@ class Lab:
         if not os.path.exists(prog):
             known = sorted(f[:-3].replace("_", "-") for f in os.listdir(FAULTS_DIR) if f.endswith(".py"))
             raise LabError("unknown fault %r (known: %s)" % (fault, ", ".join(known)))
+        args = [str(a) for a in args]
+        if fault == "zk-clients" and "--from" in args:
+            # The form names the ZooKeeper host first: zk-clients ZKHOST N --from CLIENT_HOST.
+            i = args.index("--from")
+            if i + 1 >= len(args):
+                raise LabError("zk-clients: --from needs a client host")
+            host, args = args[i + 1], args[:i] + args[i + 2:] + ["--server", host]
         if host not in self.hosts:
             raise LabError("unknown lab host %r (known: %s)" % (host, ", ".join(self.hosts)))
-        args = [str(a) for a in args]
         os.makedirs(FAULT_OUT_DIR, exist_ok=True)
         with _Faults() as data:
             fid = data["next_id"]

@@ -35,6 +35,7 @@ _NLM_F_REQUEST_DUMP = 0x1 | 0x300
 _NLMSG_ERROR, _NLMSG_DONE = 2, 3
 _INET_DIAG_REQ_BYTECODE = 1
 _INET_DIAG_BC_S_GE, _INET_DIAG_BC_S_LE = 2, 3
+_TCPDIAG_GETSOCK = 18
 _DIAG_MSG = struct.Struct("=BBBB2s2s16s16sI8sIIIII")
 
 
@@ -107,15 +108,13 @@ def _bytecode(ports):
         struct.pack("=BBH", _INET_DIAG_BC_S_LE, 8, 12) + struct.pack("=BBH", 0, 0, high)
 
 
-def _netlink_dump(family, state_mask, local_ports):
+def _netlink_dump(msg_type, request, local_ports):
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG)
     try:
-        attr = b""
         if local_ports:
             code = _bytecode(local_ports)
-            attr = struct.pack("=HH", 4 + len(code), _INET_DIAG_REQ_BYTECODE) + code
-        req = struct.pack("=BBBBI", family, socket.IPPROTO_TCP, 0, 0, state_mask) + b"\0" * 48 + attr
-        sock.sendto(struct.pack("=IHHII", 16 + len(req), _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST_DUMP, 1, 0) + req,
+            request += struct.pack("=HH", 4 + len(code), _INET_DIAG_REQ_BYTECODE) + code
+        sock.sendto(struct.pack("=IHHII", 16 + len(request), msg_type, _NLM_F_REQUEST_DUMP, 1, 0) + request,
                     (0, 0))
         rows = []
         while True:
@@ -144,10 +143,19 @@ def _read_netlink(states, local_ports):
     for number in TCP_STATES:
         if number != 12 and (states is None or TCP_STATES[number] in states):
             mask |= 1 << number
-    rows = []
-    for family in (socket.AF_INET, socket.AF_INET6):
-        rows.extend(_netlink_dump(family, mask, local_ports))
-    return rows
+    # Most of a dump's cost is the kernel walking its whole established-socket hash table, empty
+    # buckets included, once per request. The original TCPDIAG_GETSOCK request dumps IPv4 and IPv6 in
+    # one walk (the kernel treats its family as AF_UNSPEC); per-family SOCK_DIAG_BY_FAMILY requests are
+    # the fallback for kernels built without the compatibility interface.
+    try:
+        request = struct.pack("=BBBB", socket.AF_UNSPEC, 0, 0, 0) + b"\0" * 48 + struct.pack("=II", mask, 0)
+        return _netlink_dump(_TCPDIAG_GETSOCK, request, local_ports)
+    except OSError:
+        rows = []
+        for family in (socket.AF_INET, socket.AF_INET6):
+            request = struct.pack("=BBBBI", family, socket.IPPROTO_TCP, 0, 0, mask) + b"\0" * 48
+            rows.extend(_netlink_dump(_SOCK_DIAG_BY_FAMILY, request, local_ports))
+        return rows
 
 
 def read_sockets(local_ports=None, remote_ports=None, states=None, root=None):

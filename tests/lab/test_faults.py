@@ -41,8 +41,9 @@ def in_host_comm(lab, host, pid):
 
 def test_zk_clients_holds_sessions_and_undo_releases_them(lab):
     client = lab.address("client1")
-    f = lab.inject("zk-clients", "client1", "5", "--server", "zk1")
+    f = lab.inject("zk-clients", "zk1", "5", "--from", "client1")  # the form: ZK host first
     try:
+        assert f.host == "client1" and f.info["server"] == lab.address("zk1") + ":2181"
         assert f.info["opened"] == 5 and f.info["source"] == client
         assert f.info["pid"] == f.pid
         assert len(wait_for(lambda: len(cons_from(lab, "zk1", client)) == 5 and cons_from(lab, "zk1", client))) == 5

@@ -197,3 +197,30 @@ def test_still_running_ignores_exe_of_an_exiting_process(fake_proc):
     write_process(root, 200, dict(tree["processes"]["200"], state="Z"))
     assert not procfs.still_running(seen)
     assert not procfs.still_running(dict(seen, pid=99999))
+
+
+def test_per_family_requests_when_the_one_walk_request_is_refused(monkeypatch):
+    """Kernels without the TCPDIAG_GETSOCK compatibility interface get one request per family."""
+    real_dump = procfs._netlink_dump
+    types = []
+
+    def dump(msg_type, request, local_ports):
+        types.append(msg_type)
+        if msg_type == procfs._TCPDIAG_GETSOCK:
+            raise OSError(22, "Invalid argument")
+        return real_dump(msg_type, request, local_ports)
+    monkeypatch.setattr(procfs, "_netlink_dump", dump)
+    v4, v6 = socket.socket(), socket.socket(socket.AF_INET6)
+    v4.bind(("127.0.0.1", 0))
+    v6.bind(("::1", 0))
+    v4.listen(1)
+    v6.listen(1)
+    try:
+        ports = [v4.getsockname()[1], v6.getsockname()[1]]
+        rows = procfs._read_netlink(None, frozenset(ports))
+        assert sorted((r["protocol"], r["local_port"]) for r in rows if r["local_port"] in ports) == \
+            sorted([("tcp", ports[0]), ("tcp6", ports[1])])
+        assert types == [procfs._TCPDIAG_GETSOCK, procfs._SOCK_DIAG_BY_FAMILY, procfs._SOCK_DIAG_BY_FAMILY]
+    finally:
+        v4.close()
+        v6.close()
