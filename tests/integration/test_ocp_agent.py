@@ -3,11 +3,10 @@ agent's fixed ports are free there and nothing outside is touched)."""
 # pylint: disable=disallowed-name
 import os
 import shutil
-import tempfile
 
 import pytest
 
-from tests.support.nshost import FAULTS, PY, Agent, Host
+from tests.support.nshost import FAULTS, PY, Agent, private_host
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network/PID namespaces)"),
@@ -19,15 +18,8 @@ FLAVORS = ["legacy", "agentctl"]
 
 @pytest.fixture
 def host():
-    tmp = tempfile.mkdtemp(prefix="ocp-agent-mod-")
-    h = None
-    try:
-        h = Host(tmp)
+    with private_host("ocp-agent-mod-") as h:
         yield h
-    finally:
-        if h is not None:
-            h.close()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def names(result):

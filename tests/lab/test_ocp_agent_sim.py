@@ -10,13 +10,12 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 
 import pytest
 
 from tests.support.nshost import (  # noqa: E402  pylint: disable=wrong-import-position
-    AGENT_NAMES, FAULTS, INSTALL, LAYOUT, PY, RECEIVER, TEMPLATE, Agent, Host, only_if, wait_for)
+    AGENT_NAMES, FAULTS, INSTALL, LAYOUT, PY, RECEIVER, TEMPLATE, Agent, only_if, private_host, wait_for)
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network/PID namespaces)"),
@@ -27,15 +26,8 @@ pytestmark = [
 
 @pytest.fixture
 def host():
-    tmp = tempfile.mkdtemp(prefix="ocp-agent-sim-")
-    h = None
-    try:
-        h = Host(tmp)
+    with private_host("ocp-agent-sim-") as h:
         yield h
-    finally:
-        if h is not None:
-            h.close()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 

@@ -3,8 +3,11 @@ reached with nsenter, plus the OCP-Agent simulator installed in it. The agent's 
 there, sysctls changed inside are the namespace's own, and killing its pid 1 ends every process the
 test started, even when the test fails. Used by the simulator's tests and the ocp_agent module's.
 """
+import contextlib
 import json
 import os
+import shutil
+import tempfile
 import selectors
 import signal
 import subprocess
@@ -275,3 +278,17 @@ class Agent:
 
     def urls(self):
         return ["http://127.0.0.1:%d%s" % pp for pp in self.layout.values()]
+
+
+@contextlib.contextmanager
+def private_host(prefix="nshost-"):
+    """A Host in a temp dir; its namespace and files are gone afterwards, also when the test fails."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    host = None
+    try:
+        host = Host(tmp)
+        yield host
+    finally:
+        if host is not None:
+            host.close()
+        shutil.rmtree(tmp, ignore_errors=True)
