@@ -38,7 +38,7 @@ options:
   idle_min_age:
     description:
       - When given, also count per client IP the sessions that are idle and were never used, in
-        RV(idle_by_ip): established at least this many seconds ago, with a session id, last client xid 0
+        RV(idle_by_ip), that is established at least this many seconds ago, with a session id, last client xid 0
         (no request ever; pings carry xid -2 and do not count) and last operation C(SESS) (the handshake),
         C(PING) or C(NA). Many such sessions from one IP are the mark of a connection leak.
       - Needs the per-connection details of C(cons) (or the AdminServer's C(/commands/connections)), which

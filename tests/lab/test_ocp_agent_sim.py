@@ -30,7 +30,6 @@ def host():
         yield h
 
 
-
 def agent_procs(host):
     return [p for p in host.procs() if p["comm"] in AGENT_NAMES]
 
