@@ -30,12 +30,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 PYTEST := $(BIN)/pytest -p no:cacheprovider -o console_output_style=classic
 
-.PHONY: help setup apt venv collection lint sanity units integration lab-tests molecule test demo \
+.PHONY: help setup apt venv collection lint sanity units integration lab-tests eda-tests molecule test demo \
         bench lab-up lab-down clean
 
 help:
 	@echo "make demo      set up, bring up the lab, run the main remediation against it, tear down"
-	@echo "make test      set up, then run lint, sanity, unit, integration, lab and molecule tests"
+	@echo "make test      set up, then run lint, sanity, unit, integration, lab, molecule and EDA/AWX tests"
 	@echo "make bench     ratio benchmarks against the incumbents (results in benchmarks/RESULTS.md)"
 	@echo "make lab-up    create the built-in lab (namespaced hosts, agent simulator, ZooKeeper)"
 	@echo "make lab-down  remove everything the lab made"
@@ -94,6 +94,9 @@ integration: setup
 lab-tests: setup
 	$(PYTEST) -q tests/lab
 
+eda-tests: setup
+	$(PYTEST) -q tests/eda
+
 molecule: setup
 	cd $(ROOT) && $(BIN)/molecule test --all
 
@@ -102,8 +105,9 @@ test: setup
 	$(MAKE) --no-print-directory sanity
 	$(MAKE) --no-print-directory units
 	$(MAKE) --no-print-directory integration
-	@if [ -d tests/lab ]; then $(MAKE) --no-print-directory lab-tests; fi
-	@if ls extensions/molecule/*/molecule.yml >/dev/null 2>&1; then $(MAKE) --no-print-directory molecule; fi
+	$(MAKE) --no-print-directory lab-tests
+	$(MAKE) --no-print-directory molecule
+	$(MAKE) --no-print-directory eda-tests
 	@echo "make test: all suites passed"
 
 demo: setup

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.support.lab import lab  # noqa: F401  (the session fixture `lab`)
+from tests.support.lab import lab  # noqa: F401  pylint: disable=unused-import
 from tests.eda.eda_support import TOKEN, Alertmanager, Rulebook
 
 

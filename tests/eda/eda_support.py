@@ -99,7 +99,7 @@ def eda_env(report_dir, extra=None):
 def run_alert_playbook(inventory, report_dir, extra_args, timeout=300, env=None):
     argv = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", inventory, ALERT_PLAYBOOK] + list(extra_args)
     return subprocess.run(argv, env=env or eda_env(report_dir), cwd=ROOT, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, timeout=timeout)
+                          stderr=subprocess.STDOUT, text=True, timeout=timeout, check=False)
 
 
 # ------------------------------------------------------------------------------------------ servers
@@ -183,7 +183,7 @@ class Alertmanager(object):
                 "--web.listen-address=%s:%d" % (listen_address, self.port), "--cluster.listen-address=",
                 "--log.level=info"]
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_for(lambda: self._ready(), 30, what="Alertmanager on %s" % self.url)
+        wait_for(self._ready, 30, what="Alertmanager on %s" % self.url)
 
     def _ready(self):
         if self.proc.poll() is not None:
@@ -213,5 +213,3 @@ class Alertmanager(object):
         stop_process(self.proc)
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
