@@ -15,8 +15,7 @@ import threading
 import pytest
 import yaml
 
-from tests.eda.eda_support import (ROOT, TOKEN, VENV_BIN, decisions, eda_env, encode_alert, run_alert_playbook,
-                                   wait_for)
+from tests.eda.eda_support import ROOT, VENV_BIN, decisions, eda_env, run_alert_playbook, wait_for
 
 PORTS = "no_port_mapping_for_exporter"
 AGENT = "agent1"
