@@ -365,10 +365,23 @@ def init_main(name):
     os.environ.update(host_env())
     try:
         sh(["mount", "--make-rprivate", "/"])
-        for rel, target in BIND_DIRS:
-            sh(["mount", "--bind", os.path.join(hd, rel), target])
-        for rel, target in BIND_FILES:
-            sh(["mount", "--bind", os.path.join(hd, rel), target])
+        # A checkout under one of the per-host paths (a clone in /tmp, say) would vanish inside the host
+        # once that path is the host's own, and with it the host's state, sshd config and the lab's
+        # scripts. Such paths are mounted last, and the checkout is then put back at its own path from a
+        # descriptor opened before it was hidden.
+        root_fd = os.open(ROOT, os.O_RDONLY | os.O_DIRECTORY)
+        mounts = [(os.path.join(hd, rel), target) for rel, target in BIND_DIRS + BIND_FILES]
+        hiding = [m for m in mounts if ROOT == m[1] or ROOT.startswith(m[1].rstrip("/") + "/")]
+        for source, target in [m for m in mounts if m not in hiding] + hiding:
+            sh(["mount", "--bind", source, target])
+            if (source, target) in hiding:
+                os.makedirs(ROOT, exist_ok=True)
+                p = subprocess.run(["mount", "--no-canonicalize", "--bind", "/proc/self/fd/%d" % root_fd, ROOT],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   pass_fds=(root_fd,), check=False)
+                if p.returncode != 0:
+                    raise LabError("putting the checkout back at %s: %s" % (ROOT, p.stdout.strip()))
+        os.close(root_fd)
         sh(["mount", "-t", "proc", "-o", "nosuid,nodev,noexec", "proc", "/proc"])
         # Only the network namespace's sysctls (/proc/sys/net) are the host's own: the rest of /proc/sys
         # is the machine's kernel, so it is read-only here (a `sysctl --system` in a host cannot
