@@ -53,7 +53,7 @@ def main():
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as fh:
         fh.write(ONE_TASK)
         one_task = fh.name
-    remediate, baseline = [], []
+    remediate, no_watch, baseline = [], [], []
     try:
         for _ in range(ROUNDS):
             fault = lab.inject("rogue-listener", "agent1", "62888", "--home", HOME)
@@ -62,6 +62,15 @@ def main():
             baseline.append(timed([playbook, "-i", lab.inventory_path, one_task], env))
             remediate.append(timed([playbook, "-i", lab.inventory_path, "playbooks/remediate_ports.yml",
                                     "-l", "agent1", "-e", "exporter_ports_kill_timeout=3"], env))
+            fault.undo()
+            lab.exec("agent1", ["sh", "-c", ": > %s/log/ocp_agentd.log" % HOME], check=False)
+            # The same, without the deliberate watch that a freed port stays free (a supervisor may respawn).
+            fault = lab.inject("rogue-listener", "agent1", "62888", "--home", HOME)
+            lab.exec("agent1", ["sh", "-c", "for i in $(seq 100); do grep -q 'giving up' %s/log/ocp_agentd.log && exit 0; "
+                                            "sleep 0.2; done" % HOME], check=False)
+            no_watch.append(timed([playbook, "-i", lab.inventory_path, "playbooks/remediate_ports.yml",
+                                   "-l", "agent1", "-e", "exporter_ports_kill_timeout=3",
+                                   "-e", "exporter_ports_respawn_window=0"], env))
             fault.undo()
             lab.exec("agent1", ["sh", "-c", ": > %s/log/ocp_agentd.log" % HOME], check=False)
     finally:
@@ -77,7 +86,12 @@ def main():
     print("|---|---:|---|")
     print("| one-task playbook (ping) | %.2f | %s |" % (b, ", ".join("%.2f" % x for x in baseline)))
     print("| remediate_ports.yml -l agent1 | %.2f | %s |" % (r, ", ".join("%.2f" % x for x in remediate)))
-    print("\nRatio remediation / one-task playbook: **%.1fx** (target <= 3x)." % (r / b))
+    w = statistics.median(no_watch)
+    print("| same, exporter_ports_respawn_window=0 | %.2f | %s |" % (w, ", ".join("%.2f" % x for x in no_watch)))
+    print("\nRatio remediation / one-task playbook: **%.1fx** (target <= 3x); %.1fx without the respawn watch. "
+          "The rest is the agent's own stop and start through its control script (guardian, children, node_exporter "
+          "ready, HTTP 200 on every metrics path) and about 30 short tasks (detect, lock, release, verify, two "
+          "reports), each an SSH round trip." % (r / b, w / b))
 
 
 if __name__ == "__main__":
