@@ -48,16 +48,19 @@ def process_names(flavor):
     return [GUARDIAN] + sorted(SERVICES[flavor])
 
 
-def all_process_names():
-    names = {GUARDIAN}
-    for services in SERVICES.values():
-        names.update(services)
-    return sorted(names)
-
-
 def expected_ports(flavor):
     """port -> [rightful process name] for one generation."""
     return dict((port, [name]) for name, (port, _path) in SERVICES[flavor].items())
+
+
+def expected_ports_any_generation():
+    """port -> rightful process names of either generation (oldest first): the default policy when the
+    generation is not known."""
+    merged = {}
+    for flavor in ("legacy", "agentctl"):
+        for port, names in sorted(expected_ports(flavor).items()):
+            merged.setdefault(port, []).extend(names)
+    return merged
 
 
 def command(home, flavor, action, python="python"):

@@ -10,15 +10,14 @@ __metaclass__ = type
 import copy
 import re
 
+from ansible_collections.alertops.remediation.plugins.module_utils import agent_layout
+
 # The one place the defaults live; the doc fragment port_policy describes them in words and a unit
 # test keeps the two in step.
 DEFAULT_PORTS = ["62881-63881"]
-# Both agent generations: OCP <= 3.1 (pos_proxy, ocp_exporter) and OCP >= 3.2 (ocp_mgragent, ocp_monagent).
-DEFAULT_EXPECTED = {
-    62888: ["pos_proxy", "ocp_mgragent"],
-    62889: ["ocp_exporter", "ocp_monagent"],
-    63000: ["node_exporter"],
-}
+# Both agent generations: OCP <= 3.1 (pos_proxy, ocp_exporter) and OCP >= 3.2 (ocp_mgragent, ocp_monagent),
+# taken from the agent's layout so the ports and names are written down once.
+DEFAULT_EXPECTED = agent_layout.expected_ports_any_generation()
 DEFAULT_PROTECTED = ["observer", "obproxy", "obproxyd", "ocp_agentd", "sshd", "systemd", "init"]
 
 KIND_FOREIGN = "foreign_listener"

@@ -223,9 +223,11 @@ class OcpAgent(object):
         return procfs.find_processes(self.names)
 
     def status(self):
-        """One row per expected process: pid, its port held by it, HTTP status."""
+        """One row per expected process (pid, its port held by it, HTTP status), who holds each port,
+        and the agent processes alive (one /proc scan for all three)."""
+        alive = self.running()
         by_name = {}
-        for ident in self.running():
+        for ident in alive:
             by_name.setdefault(ident["name"], ident)
         ports = sorted(port for port, _path in self.services.values())
         holders = {}
@@ -247,7 +249,7 @@ class OcpAgent(object):
             rows.append({"name": name, "pid": ident and ident["pid"], "ports": [port],
                          "listening": listening, "http_status": code,
                          "ready": listening and code == 200})
-        return rows, holders
+        return rows, holders, alive
 
     @staticmethod
     def is_ready(rows):
@@ -276,10 +278,10 @@ class OcpAgent(object):
     def start(self):
         self.run_ctl("start")
         deadline = time.time() + self.timeout
-        rows, holders = self.status()
+        rows, holders, _alive = self.status()
         while not self.is_ready(rows) and time.time() < deadline:
             time.sleep(POLL)
-            rows, holders = self.status()
+            rows, holders, _alive = self.status()
         if not self.is_ready(rows):
             foreign = {}
             for row in rows:
@@ -322,8 +324,7 @@ def main():
         module.fail_json(msg="timeout must be a positive number of seconds, got %d" % module.params["timeout"])
     agent = OcpAgent(module)
     state = module.params["state"]
-    before, _holders = agent.status()
-    alive = agent.running()
+    before, _holders, alive = agent.status()
 
     if state == "stopped":
         need_stop, need_start = bool(alive), False

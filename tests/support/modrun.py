@@ -42,3 +42,17 @@ def run_module(name, args=None, check_mode=False, diff=False, python=None, timeo
         result = {"failed": True, "msg": "module printed no JSON", "stdout": out,
                   "stderr": proc.stderr.decode("utf-8", "replace")}
     return result, proc.returncode
+
+
+def run_main(main, capsys, args, check_mode=False, diff=False):
+    """Run a module's main() in this process (unit tests); returns (result dict, exit code)."""
+    import pytest  # only unit tests call this
+    from ansible.module_utils.testing import patch_module_args
+
+    payload = dict(args)
+    payload.setdefault("_ansible_check_mode", check_mode)
+    payload.setdefault("_ansible_diff", diff)
+    with patch_module_args(payload):
+        with pytest.raises(SystemExit) as exit_info:
+            main()
+    return json.loads(capsys.readouterr().out), exit_info.value.code

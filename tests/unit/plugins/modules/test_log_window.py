@@ -11,9 +11,9 @@ import stat
 import tarfile
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.alertops.remediation.plugins.modules import log_window
+from tests.support.modrun import run_main
 from tests.support.modrun import run_module
 
 
@@ -38,13 +38,7 @@ def make_log(path, minutes=120, every_s=10, start=T0):
 
 
 def run(capsys, check_mode=False, diff=False, **args):
-    args = dict(args)
-    args["_ansible_check_mode"] = check_mode
-    args["_ansible_diff"] = diff
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exc:
-            log_window.main()
-    return json.loads(capsys.readouterr().out), exc.value.code
+    return run_main(log_window.main, capsys, args, check_mode=check_mode, diff=diff)
 
 
 def members(bundle):

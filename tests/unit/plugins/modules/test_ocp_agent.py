@@ -1,20 +1,15 @@
 """ocp_agent's decisions with the host's processes, sockets and HTTP replaced: what it plans, when it
 changes nothing, how it fails. The real simulator runs in tests/integration/test_ocp_agent.py."""
-import json
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.alertops.remediation.plugins.modules import ocp_agent
+from tests.support.modrun import run_main
 from tests.unit.plugins.module_utils.test_agent_layout import make_home
 
 
 def run(capsys, args, check_mode=False):
-    args = dict(args, _ansible_check_mode=check_mode)
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exit_info:
-            ocp_agent.main()
-    return json.loads(capsys.readouterr().out), exit_info.value.code
+    return run_main(ocp_agent.main, capsys, args, check_mode=check_mode)
 
 
 @pytest.fixture

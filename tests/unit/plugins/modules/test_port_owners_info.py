@@ -1,21 +1,17 @@
-import json
 import os
 import sys
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.alertops.remediation.plugins.modules import port_owners_info
+from tests.support.modrun import run_main
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "procfs"))
 from fakeproc import fake_proc  # noqa: E402,F401 pylint: disable=unused-import
 
 
 def run(capsys, args):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exit_info:
-            port_owners_info.main()
-    return json.loads(capsys.readouterr().out), exit_info.value.code
+    return run_main(port_owners_info.main, capsys, args)
 
 
 def summary(rows, *keys):

@@ -1,14 +1,13 @@
-import json
 import os
 import shutil
 import signal
 import sys
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.alertops.remediation.plugins.module_utils import procfs
 from ansible_collections.alertops.remediation.plugins.modules import port_release
+from tests.support.modrun import run_main
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "procfs"))
 from fakeproc import fake_proc  # noqa: E402,F401 pylint: disable=unused-import
@@ -49,12 +48,9 @@ def kills(fake_proc, monkeypatch):
 
 
 def run(capsys, args, check_mode=False):
-    args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=True)
+    args = dict(args)
     args.setdefault("respawn_window", 0)
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exit_info:
-            port_release.main()
-    return json.loads(capsys.readouterr().out), exit_info.value.code
+    return run_main(port_release.main, capsys, args, check_mode=check_mode, diff=True)
 
 
 def test_check_mode_reports_and_signals_nothing(kills, capsys):

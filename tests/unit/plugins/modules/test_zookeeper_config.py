@@ -1,22 +1,17 @@
 """zookeeper_config in-process (patch_module_args) on temp files."""
-import json
 import os
 import stat
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.alertops.remediation.plugins.modules import zookeeper_config
+from tests.support.modrun import run_main
 
 ORIGINAL = b"# zoo.cfg\r\ntickTime=2000\n\n# limit per client IP\nmaxClientCnxns=60\n# caf\xe9\n"
 
 
 def run(args, capsys, check_mode=False, diff=False):
-    args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exc:
-            zookeeper_config.main()
-    return json.loads(capsys.readouterr().out), exc.value.code
+    return run_main(zookeeper_config.main, capsys, args, check_mode=check_mode, diff=diff)
 
 
 @pytest.fixture

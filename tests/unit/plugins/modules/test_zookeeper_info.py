@@ -1,14 +1,13 @@
 """zookeeper_info in-process (patch_module_args) with a fake loopback 4lw server replaying recorded
 replies, plus one run as Ansible runs it on a host (modrun)."""
-import json
 import os
 import socket
 import threading
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.alertops.remediation.plugins.modules import zookeeper_info
+from tests.support.modrun import run_main
 from tests.support.modrun import run_module
 
 FIX = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "zookeeper")
@@ -59,11 +58,7 @@ def replay():
 
 
 def run(args, capsys):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exc:
-            zookeeper_info.main()
-    out = json.loads(capsys.readouterr().out)
-    return out, exc.value.code
+    return run_main(zookeeper_info.main, capsys, args)
 
 
 def recorded(role, refuse=()):
