@@ -1,6 +1,7 @@
 """Run a collection module the way Ansible runs it on a managed host: a separate Python process
 fed an args file, its JSON result parsed. Cheap (no ansible-playbook start-up) and real (the module
 sees the real /proc, real sockets, real files)."""
+import contextlib
 import json
 import os
 import subprocess
@@ -47,12 +48,32 @@ def run_module(name, args=None, check_mode=False, diff=False, python=None, timeo
 def run_main(main, capsys, args, check_mode=False, diff=False):
     """Run a module's main() in this process (unit tests); returns (result dict, exit code)."""
     import pytest  # only unit tests call this
-    from ansible.module_utils.testing import patch_module_args
 
     payload = dict(args)
     payload.setdefault("_ansible_check_mode", check_mode)
     payload.setdefault("_ansible_diff", diff)
-    with patch_module_args(payload):
+    with _module_args(payload):
         with pytest.raises(SystemExit) as exit_info:
             main()
     return json.loads(capsys.readouterr().out), exit_info.value.code
+
+
+@contextlib.contextmanager
+def _module_args(payload):
+    """Feed module arguments in-process on every ansible-core the collection declares: 2.19 brought
+    patch_module_args (and refuses the old global); 2.16-2.18 read basic._ANSIBLE_ARGS."""
+    try:
+        from ansible.module_utils.testing import patch_module_args
+    except ImportError:
+        from ansible.module_utils import basic
+        from ansible.module_utils.common.text.converters import to_bytes
+
+        saved = basic._ANSIBLE_ARGS
+        basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": payload}))
+        try:
+            yield
+        finally:
+            basic._ANSIBLE_ARGS = saved
+        return
+    with patch_module_args(payload):
+        yield
