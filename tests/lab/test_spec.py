@@ -1,4 +1,5 @@
-"""lab/labctl.py's spec: loading, `extends`, ZooKeeper options, what zoo.cfg and java.env say (no lab needed)."""
+"""The lab spec (lab/labkit/spec.py): loading, `extends`, ZooKeeper options, what zoo.cfg and java.env say
+(lab/labkit/hostfiles.py). No lab needed."""
 import os
 import sys
 
@@ -7,7 +8,9 @@ import pytest
 from tests.support.lab import ROOT
 
 sys.path.insert(0, os.path.join(ROOT, "lab"))
-import labctl  # noqa: E402  pylint: disable=wrong-import-position
+from labkit import hostfiles  # noqa: E402  pylint: disable=wrong-import-position
+from labkit.base import LabError  # noqa: E402  pylint: disable=wrong-import-position
+from labkit.spec import load_spec  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def write(tmp_path, text, name="spec.yml"):
@@ -22,20 +25,20 @@ def zk_host(myid, address, **zk):
 
 
 def test_shipped_specs_load():
-    default = labctl.load_spec()
+    default = load_spec()
     assert [default["hosts"][h]["zookeeper"]["peer_type"] for h in ("zk1", "zk2", "zk3")] == ["participant"] * 3
-    obs = labctl.load_spec(os.path.join(ROOT, "lab", "specs", "observer.yml"))
+    obs = load_spec(os.path.join(ROOT, "lab", "specs", "observer.yml"))
     assert list(obs["hosts"]) == list(default["hosts"]) + ["zk4"]
     assert obs["hosts"]["zk4"]["zookeeper"]["peer_type"] == "observer"
     assert obs["zookeeper"]["max_client_cnxns"] == default["zookeeper"]["max_client_cnxns"]
-    cfg = labctl.zoo_cfg(obs, "zk1").splitlines()
+    cfg = hostfiles.zoo_cfg(obs, "zk1").splitlines()
     assert "server.4=198.18.0.17:2888:3888:observer" in cfg and "peerType=observer" not in cfg
-    assert "peerType=observer" in labctl.zoo_cfg(obs, "zk4").splitlines()
-    noattach = labctl.load_spec(os.path.join(ROOT, "lab", "specs", "noattach.yml"))
+    assert "peerType=observer" in hostfiles.zoo_cfg(obs, "zk4").splitlines()
+    noattach = load_spec(os.path.join(ROOT, "lab", "specs", "noattach.yml"))
     assert noattach["hosts"]["zk3"]["zookeeper"]["jvm_flags"] == ["-XX:+DisableAttachMechanism"]
     assert noattach["hosts"]["zk3"]["zookeeper"]["max_client_cnxns"] == 20  # defaults still apply
-    assert 'SERVER_JVMFLAGS="-XX:+DisableAttachMechanism"' in labctl.java_env(noattach["hosts"]["zk3"]["zookeeper"])
-    assert 'SERVER_JVMFLAGS=""' in labctl.java_env(noattach["hosts"]["zk1"]["zookeeper"])
+    assert 'SERVER_JVMFLAGS="-XX:+DisableAttachMechanism"' in hostfiles.java_env(noattach["hosts"]["zk3"]["zookeeper"])
+    assert 'SERVER_JVMFLAGS=""' in hostfiles.java_env(noattach["hosts"]["zk1"]["zookeeper"])
 
 
 @pytest.mark.parametrize("zk, message", [
@@ -51,8 +54,8 @@ def test_bad_zookeeper_options_are_refused(tmp_path, zk, message):
     import yaml
 
     spec = {"hosts": {"zk1": zk_host(1, "198.18.0.13"), "zk2": zk_host(2, "198.18.0.14", **zk)}}
-    with pytest.raises(labctl.LabError) as exc:
-        labctl.load_spec(write(tmp_path, yaml.safe_dump(spec)))
+    with pytest.raises(LabError) as exc:
+        load_spec(write(tmp_path, yaml.safe_dump(spec)))
     assert message in str(exc.value) and "zk2" in str(exc.value)
 
 
@@ -60,8 +63,8 @@ def test_an_observer_needs_two_participants(tmp_path):
     import yaml
 
     spec = {"hosts": {"zk1": zk_host(1, "198.18.0.13"), "zk2": zk_host(2, "198.18.0.14", peer_type="observer")}}
-    with pytest.raises(labctl.LabError, match="an observer needs at least 2 participants"):
-        labctl.load_spec(write(tmp_path, yaml.safe_dump(spec)))
+    with pytest.raises(LabError, match="an observer needs at least 2 participants"):
+        load_spec(write(tmp_path, yaml.safe_dump(spec)))
 
 
 def test_extends_replaces_a_host_and_keeps_the_order(tmp_path):
@@ -70,7 +73,7 @@ def test_extends_replaces_a_host_and_keeps_the_order(tmp_path):
     os.makedirs(str(tmp_path / "sub"))
     child = write(tmp_path, "extends: ../base.yml\nzookeeper: {tick_time: 500}\nhosts:\n"
                             "  a: {address: 198.18.0.30, groups: [x]}\n  c: {address: 198.18.0.22}\n", "sub/child.yml")
-    spec = labctl.load_spec(child)
+    spec = load_spec(child)
     assert list(spec["hosts"]) == ["a", "b", "c"]
     assert spec["hosts"]["a"] == {"address": "198.18.0.30", "groups": ["x"]}
     assert spec["zookeeper"] == {"max_client_cnxns": 7, "tick_time": 500}
