@@ -119,7 +119,7 @@ class Lab:
 
     def reload(self):
         state = read_state() or {}
-        self.spec = labspec.load_spec(self.spec_path or state.get("spec_path"))
+        self.spec = labspec.load_spec(self.spec_path or state.get("spec_path"), state.get("agents"))
         self.hosts = self.spec["hosts"]
 
     def state(self):
@@ -133,8 +133,10 @@ class Lab:
         return state
 
     # -- lifecycle
-    def up(self, alertmanager_url=None, reset=False, quiet=True):
-        report = lifecycle.up(self.spec_path, alertmanager_url, reset, quiet=quiet)
+    def up(self, alertmanager_url=None, reset=False, quiet=True, agents=None):
+        """create or repair the lab; agents=N grows or shrinks the fleet to N agent hosts (kept until
+        the next agents=)."""
+        report = lifecycle.up(self.spec_path, alertmanager_url, reset, quiet=quiet, agents=agents)
         self.reload()
         return report
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """labctl: build, inspect and remove the built-in lab (see lab/README.md).
 
-    labctl.py up [--spec FILE] [--alertmanager-url URL] [--reset]
+    labctl.py up [--spec FILE] [--agents N] [--alertmanager-url URL] [--reset]
     labctl.py down
     labctl.py status [--json]
     labctl.py exec HOST -- ARGV...
@@ -34,6 +34,9 @@ def parser():
                       help="URL the agents' alerts go to (inventory lab_alert_url, /run/lab/host.json)")
     p_up.add_argument("--reset", action="store_true",
                       help="rewrite the hosts' ZooKeeper config from the spec and restart the ensemble")
+    p_up.add_argument("--agents", type=agent_count, default=None, metavar="N",
+                      help="a fleet of N agent hosts next to the spec's hosts (both generations, alternating); "
+                           "on a running lab adds or removes fleet hosts; kept until the next --agents")
     sub.add_parser("down", help="remove every process, namespace, interface and file of the lab")
     p_st = sub.add_parser("status", help="show the lab (exit 0 when up, 3 when down or degraded)")
     p_st.add_argument("--json", action="store_true")
@@ -45,6 +48,12 @@ def parser():
     p_init.add_argument("host")
     sub.add_parser("_switch")
     return ap
+
+
+def agent_count(text):
+    if not text.isdigit() or not text.isascii():
+        raise argparse.ArgumentTypeError("not a number of hosts: %r" % text)
+    return int(text)
 
 
 def exec_command(host, argv):
@@ -76,7 +85,7 @@ def main(argv=None):
     try:
         from labkit import lifecycle
         if args.cmd == "up":
-            lifecycle.up(args.spec, args.alert_url, args.reset)
+            lifecycle.up(args.spec, args.alert_url, args.reset, agents=args.agents)
         elif args.cmd == "down":
             lifecycle.down()
         elif args.cmd == "status":

@@ -89,7 +89,6 @@ def host_facts(spec, name, alert_url):
 def prepare_host_files(spec, name, pubkey, alert_url, reset=False):
     """Create the host's directory tree; config files only when new (or reset): roles edit them."""
     hd = host_dir(name)
-    fresh = not os.path.isdir(hd)
     for rel, _ in BIND_DIRS:
         os.makedirs(os.path.join(hd, rel), exist_ok=True)
     os.chmod(os.path.join(hd, "tmp"), 0o1777)
@@ -148,4 +147,3 @@ def prepare_host_files(spec, name, pubkey, alert_url, reset=False):
         if reset:
             for sub in ("version-2",):
                 shutil.rmtree(os.path.join(hd, "var", "lib", "zookeeper", sub), ignore_errors=True)
-    return fresh

@@ -8,7 +8,7 @@ import sys
 import time
 
 from labkit.base import (LABCTL, STATE, SWITCH_BRIDGE, LabError, host_dir, host_env, run, tail)
-from labkit.state import alive, proc_ident, signal_ident, wait_gone, write_state
+from labkit.state import STATE_LOCK, alive, proc_ident, signal_ident, wait_gone, write_state
 
 
 def in_netns(pid, argv, check=True):
@@ -116,14 +116,16 @@ def ensure_host(state, spec, name, sw_pid):
              "--propagation", "private", "--", sys.executable, LABCTL, "_init", name],
             os.path.join(host_dir(name), "lablog", "unshare.log"))
         rec = {"unshare": proc_ident(proc.pid), "address": h["address"]}
-        state["hosts"][name] = rec
-        write_state(state)
+        with STATE_LOCK:
+            state["hosts"][name] = rec
+            write_state(state)
         init_pid = child_of(proc.pid)
         if not init_pid:
             raise LabError("host %s: unshare did not start the init (see %s)" %
                            (name, os.path.join(host_dir(name), "lablog")))
-        rec["init"] = proc_ident(init_pid)
-        write_state(state)
+        with STATE_LOCK:
+            rec["init"] = proc_ident(init_pid)
+            write_state(state)
         deadline = time.time() + 15
         while not os.path.exists(ready):
             if time.time() > deadline or proc.poll() is not None:
@@ -136,12 +138,18 @@ def ensure_host(state, spec, name, sw_pid):
         if link_exists(veth, sw_pid):
             in_netns(sw_pid, ["ip", "link", "del", veth])
         in_netns(sw_pid, ["ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0",
-                          "netns", str(init_pid)])
+                          "address", host_mac(h["address"]), "netns", str(init_pid)])
     in_netns(sw_pid, ["ip", "link", "set", veth, "master", SWITCH_BRIDGE, "up"])
     in_netns(init_pid, ["ip", "link", "set", "lo", "up"])
     in_netns(init_pid, ["ip", "addr", "replace", h["address"] + "/24", "dev", "eth0"])
     in_netns(init_pid, ["ip", "link", "set", "eth0", "up"])
     return created
+
+
+def host_mac(address):
+    """a host's eth0 MAC, made from its address (locally administered, 02:00:c6:12:00:<last octet>): a host
+    made again at the same address keeps it, so ARP caches that still hold it stay right."""
+    return "02:00:c6:12:00:%02x" % int(address.rsplit(".", 1)[1])
 
 
 def wait_port(addr, port, timeout):

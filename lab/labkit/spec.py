@@ -3,17 +3,27 @@ import os
 
 from labkit.base import DEFAULT_SPEC, JVM_FLAG_RE, SUBNET_PREFIX, LabError
 
+# 198.18.0.100-254 leaves .2-.99 to the hosts a spec names; legacy first, like the default agent1/agent2
+FLEET_DEFAULTS = {"agents": 0, "first_address": 100, "prefix": "fleet", "flavors": ["legacy", "agentctl"]}
 
-def load_spec(path=None):
+
+def load_spec(path=None, agents=None):
+    """the spec at path (default lab/spec.yml), checked, with its fleet expanded into hosts; agents
+    (a number) replaces the spec's own `fleet.agents`."""
     path = path or DEFAULT_SPEC
     spec = read_spec_file(path)
     net = spec.setdefault("network", {})
     net.setdefault("controller_address", SUBNET_PREFIX + "1")
     net.setdefault("controller_interface", "alabops0")
     zk_defaults = spec.setdefault("zookeeper", {})
-    hosts = spec.get("hosts") or {}
+    hosts = spec.setdefault("hosts", {})
     if not hosts:
         raise LabError("%s: no hosts" % path)
+    spec["fleet"] = fleet = fleet_options(path, spec.get("fleet"), agents)
+    for name, host in fleet_hosts(fleet).items():
+        if name in hosts:
+            raise LabError("%s: fleet host %s is also a host of the spec" % (path, name))
+        hosts[name] = host
     seen = {net["controller_address"]}
     for name, h in hosts.items():
         if not name.replace("-", "").isalnum() or len(name) > 12:
@@ -47,9 +57,39 @@ def load_spec(path=None):
     return spec
 
 
+def fleet_options(path, fleet, agents=None):
+    """the spec's `fleet:` with defaults: N agent hosts next to the spec's own, flavors alternating."""
+    fleet = dict(FLEET_DEFAULTS, **(fleet or {}))
+    if agents is not None:
+        fleet["agents"] = agents
+    n, first = fleet["agents"], fleet["first_address"]
+    for key, value in (("agents", n), ("first_address", first)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise LabError("%s: fleet.%s %r is not a whole number" % (path, key, value))
+    if n and not 2 <= first <= first + n - 1 <= 254:
+        raise LabError("%s: a fleet of %d agents from 198.18.0.%d does not fit in 198.18.0.2-254 "
+                       "(at most %d from there)" % (path, n, first, max(0, 255 - first)))
+    flavors = fleet["flavors"]
+    if not flavors or not isinstance(flavors, list) or any(f not in ("legacy", "agentctl") for f in flavors):
+        raise LabError("%s: fleet.flavors %r is not a list of legacy|agentctl" % (path, flavors))
+    prefix = str(fleet["prefix"])
+    if not prefix.isalpha() or len(prefix) > 9:
+        raise LabError("%s: fleet.prefix %r is not 1-9 letters" % (path, prefix))
+    return fleet
+
+
+def fleet_hosts(fleet):
+    """{name: host} of the fleet: <prefix>001.. at consecutive addresses, groups ocp_agents and fleet."""
+    return {"%s%03d" % (fleet["prefix"], i + 1): {
+        "address": "%s%d" % (SUBNET_PREFIX, fleet["first_address"] + i),
+        "groups": ["ocp_agents", "fleet"],
+        "ocp_agent_flavor": fleet["flavors"][i % len(fleet["flavors"])],
+    } for i in range(fleet["agents"])}
+
+
 def read_spec_file(path, depth=0):
-    """the spec's YAML; `extends: FILE` (relative to the spec) starts from that spec: its network and
-    zookeeper defaults under the file's own, its hosts first, a host of the same name replaced."""
+    """the spec's YAML; `extends: FILE` (relative to the spec) starts from that spec: its network,
+    zookeeper and fleet settings under the file's own, its hosts first, a host of the same name replaced."""
     import yaml  # only the controller side needs PyYAML; the in-host init does not load the spec
 
     with open(path) as fh:
@@ -60,7 +100,7 @@ def read_spec_file(path, depth=0):
     if depth > 4:
         raise LabError("%s: `extends` nests deeper than 5 files" % path)
     parent = read_spec_file(os.path.join(os.path.dirname(os.path.abspath(path)), base), depth + 1)
-    for key in ("network", "zookeeper"):
+    for key in ("network", "zookeeper", "fleet"):
         parent[key] = dict(parent.get(key) or {}, **(spec.get(key) or {}))
     parent["hosts"] = dict(parent.get("hosts") or {}, **(spec.get("hosts") or {}))
     return parent

@@ -4,9 +4,13 @@ A pid alone may be reused; a (pid, start time) pair names one process, so `down`
 lab started."""
 import json
 import os
+import threading
 import time
 
 from labkit.base import STATE, STATE_FILE
+
+# `up` sets hosts up in threads: whoever changes the state dict holds this while changing and writing it
+STATE_LOCK = threading.RLock()
 
 
 def read_state():
@@ -18,11 +22,12 @@ def read_state():
 
 
 def write_state(state):
-    os.makedirs(STATE, exist_ok=True)
-    tmp = STATE_FILE + ".tmp"
-    with open(tmp, "w") as fh:
-        json.dump(state, fh, indent=2, sort_keys=True)
-    os.replace(tmp, STATE_FILE)
+    with STATE_LOCK:
+        os.makedirs(STATE, exist_ok=True)
+        tmp = STATE_FILE + ".tmp"
+        with open(tmp, "w") as fh:
+            json.dump(state, fh, indent=2, sort_keys=True)
+        os.replace(tmp, STATE_FILE)
 
 
 def proc_start(pid):

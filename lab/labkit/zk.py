@@ -48,7 +48,7 @@ def wait_quorum(spec, timeout=60):
         time.sleep(0.3)
 
 
-def ensure_zookeeper(state, spec, name, created):
+def ensure_zookeeper(state, name):
     """start ZooKeeper on a zk host when it is not running (zkctl start is a no-op when it runs)."""
     p = exec_in_host(state, name, [ZKCTL, "status"], check=False)
     if p.returncode == 0:

@@ -77,3 +77,39 @@ def test_extends_replaces_a_host_and_keeps_the_order(tmp_path):
     assert list(spec["hosts"]) == ["a", "b", "c"]
     assert spec["hosts"]["a"] == {"address": "198.18.0.30", "groups": ["x"]}
     assert spec["zookeeper"] == {"max_client_cnxns": 7, "tick_time": 500}
+
+
+def test_fleet_yml_is_the_default_lab_plus_40_alternating_agents():
+    spec = load_spec(os.path.join(ROOT, "lab", "fleet.yml"))
+    default = load_spec()
+    fleet = [n for n, h in spec["hosts"].items() if "fleet" in h["groups"]]
+    assert list(spec["hosts"]) == list(default["hosts"]) + fleet
+    assert fleet == ["fleet%03d" % i for i in range(1, 41)]
+    assert [spec["hosts"][n]["address"] for n in fleet] == ["198.18.0.%d" % i for i in range(100, 140)]
+    assert [spec["hosts"][n]["ocp_agent_flavor"] for n in fleet] == ["legacy", "agentctl"] * 20
+    assert all(spec["hosts"][n]["groups"] == ["ocp_agents", "fleet"] for n in fleet)
+    # --agents replaces the spec's number, on any spec
+    assert len([h for h in load_spec(os.path.join(ROOT, "lab", "fleet.yml"), agents=3)["hosts"].values()
+                if "fleet" in h["groups"]]) == 3
+    assert "fleet155" in load_spec(agents=155)["hosts"] and load_spec(agents=0)["hosts"] == default["hosts"]
+
+
+@pytest.mark.parametrize("fleet, agents, message", [
+    ({}, 156, "a fleet of 156 agents from 198.18.0.100 does not fit"),
+    ({"first_address": 250}, 6, "(at most 5 from there)"),
+    ({"first_address": 16}, 1, "address 198.18.0.16 used twice"),
+    ({"agents": -1}, None, "fleet.agents -1 is not a whole number"),
+    ({"agents": "40"}, None, "fleet.agents '40' is not a whole number"),
+    ({"flavors": ["legacy", "newest"]}, 2, "fleet.flavors"),
+    ({"flavors": []}, 2, "fleet.flavors"),
+    ({"prefix": "agent"}, 1, "fleet host agent001 is also a host"),
+    ({"prefix": "fl-eet"}, 1, "fleet.prefix 'fl-eet' is not 1-9 letters"),
+])
+def test_bad_fleets_are_refused(tmp_path, fleet, agents, message):
+    import yaml
+
+    hosts = {"agent001": {"address": "198.18.0.15", "groups": ["ocp_agents"]},
+             "client1": {"address": "198.18.0.16"}}
+    with pytest.raises(LabError) as exc:
+        load_spec(write(tmp_path, yaml.safe_dump({"hosts": hosts, "fleet": fleet})), agents=agents)
+    assert message in str(exc.value)
