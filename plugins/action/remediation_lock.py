@@ -31,8 +31,7 @@ def acquire(call, here, wait, clock=time.monotonic, proc=controller_run.PROC):
     extra = {}
     breaks = 0
     while True:
-        remaining = max(0.0, deadline - clock())
-        result = call(dict(extra, wait=round(remaining, 3)))
+        result = call(dict(extra, wait=round(max(0.0, deadline - clock()), 3)))
         if result.get("failed") or result.get("held") or not result.get("holder"):
             return result
         holder = result["holder"]
@@ -41,7 +40,7 @@ def acquire(call, here, wait, clock=time.monotonic, proc=controller_run.PROC):
             breaks += 1
             extra = {"break_token": holder["token"], "break_reason": reason}
             continue
-        if remaining <= 0:
+        if clock() >= deadline:
             return result
         extra = {"vouched": holder["token"]}
 

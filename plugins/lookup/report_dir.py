@@ -64,7 +64,6 @@ def report_dir(environ, cwd, parts=()):
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
         try:
             return [report_dir(os.environ, os.getcwd(), terms)]
         except (OSError, ValueError) as exc:
