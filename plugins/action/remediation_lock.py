@@ -107,4 +107,3 @@ class ActionModule(ActionBase):
                                                                    holder["acquired_at"], holder["expires_at"],
                                                                    args["wait"]))
         return result
-

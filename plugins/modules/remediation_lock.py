@@ -19,10 +19,10 @@ description:
   - The lock is a file at O(path) that is created once (with a header line) and never deleted. Every
     decision is made and written under a kernel C(flock) on that file, so of several runs that find the
     lock free or stale exactly one takes it.
-  - Taking the lock again in the same run renews it (its lease starts again): a heartbeat for long
+  - Taking the lock again in the same run renews it (its lease starts again), a heartbeat for long
     runbooks. Releasing it releases only a lock this run holds.
   - A path that exists and is not such a lock file (a directory, a link, a FIFO, a file without the
-    header or owned by another user) is never changed: the module fails naming it.
+    header or owned by another user) is never changed; the module fails naming it.
 author: alertops (@alertops)
 options:
   path:
@@ -52,7 +52,7 @@ options:
   token:
     description:
       - Internal, set by the action plugin from the controller's ansible-playbook process (a value in a task
-        is refused). The owner token: only the holder's token renews or releases the lock.
+        is refused). The owner token; only the holder's token renews or releases the lock.
     type: str
   controller:
     description:
@@ -202,9 +202,10 @@ def main():
             owner=dict(type="str", default="a remediation run"),
             lease=dict(type="raw", default=900),
             wait=dict(type="raw", default=0),
-            token=dict(type="str"),
+            # The token names the run (derived from public facts of the controller process); not a secret.
+            token=dict(type="str", no_log=False),
             controller=dict(type="dict"),
-            break_token=dict(type="str"),
+            break_token=dict(type="str", no_log=False),
             break_reason=dict(type="str"),
             vouched=dict(type="str"),
         ),

@@ -61,8 +61,8 @@ def render(report):
         "",
         "| run | written (UTC) | check mode |",
         "|---|---|---|",
-        "| %s | %s | %s |" % (cell(report["run_id"]), cell(report["written_at"]),
-                            "yes (dry run: nothing was changed)" if dry else "no"),
+        "| %s | %s | %s |" % (
+            cell(report["run_id"]), cell(report["written_at"]), "yes (dry run: nothing was changed)" if dry else "no"),
     ]
     if "plan" in report:
         heading = "Plan (dry run: what would be done; nothing was done)" if dry else "Plan (the steps decided)"

@@ -80,7 +80,7 @@ def race_modules(path, break_token=None):
 @pytest.mark.parametrize("kind", ["expired-lease", "dead-owner"])
 def test_module_racers_exactly_one_takes_a_stale_lock(tmp_path, kind):
     path = str(tmp_path / "alertops-remediation.lock")
-    for _ in range(ROUNDS):
+    for _round in range(ROUNDS):
         stale = stale_record(kind)
         plant(path, stale)
         # The dead owner's token is what the controllers of all racers judged dead.

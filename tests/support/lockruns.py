@@ -65,6 +65,7 @@ PLAYBOOK = """---
               data: {}
 """ % {"python": sys.executable, "act": json.dumps(ACT)}
 
+
 class Runs(object):
     """ansible-playbook runs of one test; each is killed by its own process group at the end."""
 

@@ -36,8 +36,8 @@ class FakeClock(hostlock.Clock):
         self.slept += seconds
 
 
-def held(token="them", controller=ELSEWHERE, expires=T0 + 100, boot="b-host", expires_boot=1100.0):
-    return {"state": "held", "token": token, "owner": {"label": "theirs", "controller": controller},
+def held(token="them", controller=None, expires=T0 + 100, boot="b-host", expires_boot=1100.0):
+    return {"state": "held", "token": token, "owner": {"label": "theirs", "controller": controller or ELSEWHERE},
             "acquired_at": T0 - 10, "renewed_at": T0 - 10, "expires_at": expires,
             "boot_id": boot, "expires_boottime": expires_boot}
 
@@ -135,7 +135,7 @@ def test_take_creates_the_file_with_header_and_renew_extends_the_lease(lock_path
     assert again["acquired"] and again["renewed"]
     rec = record_of(lock_path)
     assert rec["acquired_at"] == T0 and rec["renewed_at"] == T0 + 30 and rec["expires_at"] == T0 + 90
-    assert [n for n in os.listdir(os.path.dirname(lock_path))] == ["alertops-remediation.lock"]
+    assert os.listdir(os.path.dirname(lock_path)) == ["alertops-remediation.lock"]
 
 
 def test_busy_lock_waits_then_answers_with_the_holder_and_writes_nothing(lock_path):

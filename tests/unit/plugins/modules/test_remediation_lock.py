@@ -60,19 +60,19 @@ def test_bad_input_fails_naming_the_option_and_creates_nothing(tmp_path, capsys,
 
 def test_take_renew_release(tmp_path, capsys):
     path = str(tmp_path / "x.lock")
-    first, _ = run_main(remediation_lock.main, capsys, args(path, wait="3", lease="60"))
+    first, _code = run_main(remediation_lock.main, capsys, args(path, wait="3", lease="60"))
     assert first["held"] and not first["renewed"] and first["changed"] is False and first["expires_at"]
-    again, _ = run_main(remediation_lock.main, capsys, args(path))
+    again, _code = run_main(remediation_lock.main, capsys, args(path))
     assert again["held"] and again["renewed"]
-    other, _ = run_main(remediation_lock.main, capsys, args(path, token="f" * 16, state="unlocked"))
+    other, _code = run_main(remediation_lock.main, capsys, args(path, token="f" * 16, state="unlocked"))
     assert other["held"] is False and other["released"] is False and other["holder"]["token"] == TOKEN
-    mine, _ = run_main(remediation_lock.main, capsys, args(path, state="unlocked"))
+    mine, _code = run_main(remediation_lock.main, capsys, args(path, state="unlocked"))
     assert mine["released"] and not mine["held"] and mine["changed"] is False
 
 
 def test_check_mode_reports_and_writes_nothing(tmp_path, capsys):
     path = str(tmp_path / "x.lock")
-    result, _ = run_main(remediation_lock.main, capsys, args(path), check_mode=True)
+    result, _code = run_main(remediation_lock.main, capsys, args(path), check_mode=True)
     assert result["held"] is False and result["would_acquire"] is True
     assert not os.path.exists(path)
 
