@@ -18,7 +18,7 @@ import pytest
 
 from ansible_collections.alertops.remediation.plugins.module_utils import hostlock
 from ansible_collections.alertops.remediation.plugins.plugin_utils import controller_run
-from tests.support.lockruns import Runs
+from tests.support.lockruns import Runs, lock_record
 from tests.support.modrun import COLLECTIONS, module_path
 
 ROUNDS = 5
@@ -33,16 +33,12 @@ def dead_pid():
 
 
 def stale_record(kind):
-    now = time.time()
-    controller = {"hostname": "another-controller", "boot_id": "b" * 36, "pid_ns": "pid:[1]", "pid": 4242,
-                  "start_ticks": 1, "started_at": "2026-11-21T00:00:00Z"}
-    lease_end = now - 5
     if kind == "dead-owner":
         controller = controller_run.current(pid=os.getpid())
         controller["pid"] = dead_pid()
-        lease_end = now + 3600                   # far from over: only the dead process makes it stale
-    return {"state": "held", "token": "deadbeef" * 4, "owner": {"label": "stale-" + kind, "controller": controller},
-            "acquired_at": now - 7200, "renewed_at": now - 7200, "expires_at": lease_end}
+        # The lease is far from over: only the dead process makes it stale.
+        return lock_record("stale-" + kind, controller=controller)
+    return lock_record("stale-" + kind, expires_in=-5)
 
 
 def plant(path, record):

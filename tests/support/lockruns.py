@@ -66,6 +66,18 @@ PLAYBOOK = """---
 """ % {"python": sys.executable, "act": json.dumps(ACT)}
 
 
+# A controller that is not this one: the lease is the only way to judge its runs.
+ELSEWHERE = {"hostname": "another-controller", "boot_id": "b" * 36, "pid_ns": "pid:[1]", "pid": 4242,
+             "start_ticks": 1, "started_at": "2026-11-21T00:00:00Z"}
+
+
+def lock_record(label, controller=None, expires_in=3600.0, token="deadbeef" * 4):
+    """A lock record held by another run (by default on another controller, lease far from over)."""
+    now = time.time()
+    return {"state": "held", "token": token, "owner": {"label": label, "controller": controller or dict(ELSEWHERE)},
+            "acquired_at": now - 7200, "renewed_at": now - 7200, "expires_at": now + expires_in}
+
+
 class Runs(object):
     """ansible-playbook runs of one test; each is killed by its own process group at the end."""
 
