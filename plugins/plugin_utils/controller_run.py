@@ -45,8 +45,12 @@ def boot_time(proc=PROC):
 def current(proc=PROC, pid=None):
     """Identity of the ansible-playbook process running this worker: hostname, boot_id, pid_ns, pid,
     start_ticks (start time in clock ticks since boot, which tells a reused pid apart) and started_at."""
+    if not os.path.isdir(os.path.join(proc, "self")):
+        raise RunUnknown("this controller has no %s: the lock and the run id need a Linux controller" % proc)
     pid = pid or os.getppid()
-    if pid <= 1:
+    # A worker whose ansible-playbook died is adopted by pid 1; pid 1 is the run only when it is
+    # ansible-playbook itself (a container started with it as its command).
+    if pid == 1 and "ansible" not in _read(os.path.join(proc, "1", "cmdline")):
         raise RunUnknown("the worker's parent process is gone")
     fields = stat_fields(pid, proc)
     if fields is None:

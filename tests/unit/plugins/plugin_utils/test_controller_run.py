@@ -94,6 +94,36 @@ def test_what_cannot_be_proven_is_not_gone(here, change):
     assert controller_run.gone("not a dict", here) is None
 
 
-def test_unknown_parent():
-    with pytest.raises(controller_run.RunUnknown):
-        controller_run.current(pid=1)
+def fake_proc(tmp_path, pid1_cmdline):
+    root = tmp_path / "proc"
+    (root / "self").mkdir(parents=True)
+    (root / "1" / "ns").mkdir(parents=True)
+    (root / "1" / "cmdline").write_bytes(pid1_cmdline)
+    (root / "1" / "stat").write_text("1 (ansible-playboo) S 0 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 4242 0 0\n")
+    os.symlink("pid:[4026532000]", str(root / "1" / "ns" / "pid"))
+    (root / "stat").write_text("cpu 1 2 3\nbtime 1795219200\n")
+    (root / "sys" / "kernel" / "random").mkdir(parents=True)
+    (root / "sys" / "kernel" / "random" / "boot_id").write_text("11111111-2222-3333-4444-555555555555\n")
+    return str(root)
+
+
+def test_ansible_playbook_as_pid_1_of_a_container_is_the_run(tmp_path):
+    proc = fake_proc(tmp_path, b"/usr/bin/python3\0/usr/local/bin/ansible-playbook\0site.yml\0")
+    identity = controller_run.current(proc=proc, pid=1)
+    assert identity["pid"] == 1 and identity["start_ticks"] == 4242 and identity["pid_ns"] == "pid:[4026532000]"
+    assert identity["boot_id"] == "11111111-2222-3333-4444-555555555555"
+    started = 1795219200 + 4242 // os.sysconf("SC_CLK_TCK")
+    assert identity["started_at"] == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started))
+
+
+def test_a_worker_adopted_by_init_has_no_run(tmp_path):
+    proc = fake_proc(tmp_path, b"/sbin/init\0")
+    with pytest.raises(controller_run.RunUnknown) as err:
+        controller_run.current(proc=proc, pid=1)
+    assert "parent process is gone" in str(err.value)
+
+
+def test_a_controller_without_proc_is_named(tmp_path):
+    with pytest.raises(controller_run.RunUnknown) as err:
+        controller_run.current(proc=str(tmp_path / "absent"))
+    assert "need a Linux controller" in str(err.value)
