@@ -16,26 +16,35 @@ def module_path(name):
     return os.path.join(ROOT, "plugins", "modules", name + ".py")
 
 
-def run_module(name, args=None, check_mode=False, diff=False, python=None, timeout=120, env=None, prefix=()):
+def run_module(name, args=None, check_mode=False, diff=False, python=None, timeout=120, env=None, prefix=(),
+               stdin_args=False):
     """Return (result dict, returncode). A module that crashes gives {'failed': True, 'msg': stderr}.
 
-    prefix: argv to run the module under, e.g. nsenter into a test host's namespaces."""
+    prefix: argv to run the module under, e.g. nsenter into a test host's namespaces.
+    stdin_args: feed the arguments on stdin (as AnsibleModule also reads them) instead of a root-only
+    file, for a module run as another user (e.g. prefix=zkserver.run_as(65534))."""
     payload = dict(args or {})
     payload["_ansible_check_mode"] = check_mode
     payload["_ansible_diff"] = diff
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
-        json.dump({"ANSIBLE_MODULE_ARGS": payload}, fh)
-        args_file = fh.name
+    document = json.dumps({"ANSIBLE_MODULE_ARGS": payload})
+    argv = list(prefix) + [python or sys.executable, module_path(name)]
+    args_file = None
+    if not stdin_args:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+            fh.write(document)
+            args_file = fh.name
+        argv.append(args_file)
     full_env = dict(os.environ)
     full_env["PYTHONPATH"] = COLLECTIONS
     full_env.update(env or {})
     try:
         proc = subprocess.run(
-            list(prefix) + [python or sys.executable, module_path(name), args_file],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env, timeout=timeout, check=False,
+            argv, input=document.encode() if stdin_args else None, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=full_env, timeout=timeout, check=False,
         )
     finally:
-        os.unlink(args_file)
+        if args_file:
+            os.unlink(args_file)
     out = proc.stdout.decode("utf-8", "replace")
     try:
         result = json.loads(out[out.index("{"):])
