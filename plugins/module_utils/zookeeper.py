@@ -127,7 +127,7 @@ class ZkClient(object):
         return "%s:%d%s" % (self.host, self.port, src)
 
     # ---------------------------------------------------------------- one bounded round trip
-    def _exchange(self, host, port, payload, what, context=None, source_address=None):
+    def _exchange(self, host, port, payload, what, peer, context=None, source_address=None):
         """Connect, send ``payload``, read until the peer closes; all within one deadline.
 
         Raises ZkConnectError (unreachable, timed out, too big) or ZkConnectionClosedError (accepted,
@@ -135,16 +135,16 @@ class ZkClient(object):
         deadline = time.monotonic() + self.timeout
         if self.deadline is not None:
             deadline = min(deadline, self.deadline)
-        where = "%s:%d" % (host, port) + ((" from %s" % source_address) if source_address else "")
+        where = "%s %s:%d" % (peer, host, port) + ((" from %s" % source_address) if source_address else "")
         try:
             sock = socket.create_connection((host, port), timeout=_left(deadline, what, where),
                                             source_address=(source_address, 0) if source_address else None)
         except socket.timeout:
-            raise ZkConnectError("timed out connecting to %s for %s" % (where, what))
+            raise ZkConnectError("timed out connecting to %s (deadline %ss)" % (where, self.timeout))
         except (OSError, socket.error) as exc:
             if _is_reset(exc):
                 raise ZkConnectionClosedError(what)
-            raise ZkConnectError("cannot connect to %s for %s: %s" % (where, what, exc))
+            raise ZkConnectError("cannot connect to %s: %s" % (where, exc))
         chunks = []
         total = 0
         try:
@@ -185,7 +185,7 @@ class ZkClient(object):
             raise ValueError("unknown four-letter word: %r" % command)
         try:
             data = self._exchange(self.host, self.port, command.encode("ascii"), "%s reply" % command,
-                                  self.ssl_context, self.source_address)
+                                  "ZooKeeper at", self.ssl_context, self.source_address)
         except ZkConnectionClosedError:
             raise ZkConnectionClosedError(
                 "ZooKeeper at %s accepted the connection and closed it at once without answering %s: "
@@ -226,11 +226,11 @@ class ZkClient(object):
         url = "%s/commands/%s" % (self.admin_url, command)
         try:
             data = self._exchange(self._admin.host, self._admin.port, self._admin.request(command),
-                                  "AdminServer reply", self._admin_context)
+                                  "reply", "the AdminServer at", self._admin_context)
         except ZkConnectionClosedError:
             raise ZkAdminError("the AdminServer at %s closed the connection without answering" % url)
         except ZkConnectError as exc:
-            raise ZkAdminError("cannot reach the AdminServer at %s: %s" % (url, exc))
+            raise ZkAdminError("%s (%s)" % (exc, url))
         status, body = zkhttp.parse_response(data, url)
         if status != 200:
             return parse_admin(command, _http_error_payload(command, url, status, body))
