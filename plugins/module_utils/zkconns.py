@@ -25,6 +25,11 @@ def count_by_ip(connections, exclude=None):
 
 # Last operations of a session that never sent a request: the handshake (SESS), pings, nothing yet.
 NEVER_USED_OPS = ("SESS", "PING", "NA", "")
+# The fields that tell it, as cons (zkreplies.parse_cons) and the AdminServer name them.
+_CONS_KEYS = ("sid", "lcxid", "lop", "est")
+_ADMIN_KEYS = ("session_id", "last_cxid", "last_operation", "established")
+# Last client xid of a session that never sent a request, as written by the two sources.
+_NO_REQUEST_CXIDS = ("0x0", 0)
 
 
 def _as_int(value):
@@ -50,15 +55,15 @@ def is_idle_never_used(conn, min_age, now_ms):
     last_operation, established, last_cxid). A connection without a session (a 4lw probe, a handshake in
     progress) is never idle-never-used.
     """
-    sid = conn.get("sid", conn.get("session_id"))
-    if sid in (None, "", 0, "0x0"):
+    sid_key, cxid_key, lop_key, est_key = _CONS_KEYS if "sid" in conn else _ADMIN_KEYS
+    cxid = conn.get(cxid_key)
+    if cxid not in _NO_REQUEST_CXIDS and _as_int(cxid) not in (0, -1):  # most sessions did send one
         return False
-    cxid = _as_int(conn.get("lcxid", conn.get("last_cxid")))
-    if cxid not in (0, -1):
+    if conn.get(sid_key) in (None, "", 0, "0x0"):
         return False
-    if str(conn.get("lop", conn.get("last_operation", "")) or "").upper() not in NEVER_USED_OPS:
+    if str(conn.get(lop_key) or "").upper() not in NEVER_USED_OPS:
         return False
-    est = _as_int(conn.get("est", conn.get("established")))
+    est = _as_int(conn.get(est_key))
     if est is None or est <= 0:
         return False
     return (now_ms - est) >= 1000.0 * min_age

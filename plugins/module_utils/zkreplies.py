@@ -199,7 +199,7 @@ def parse_cons(text, detail=True):
     """Parse ``cons`` (or the Clients: part of ``stat``) -> list of dicts in reply order.
 
     Each entry has ip (str) and port (int); with ``detail`` also sid (hex str), lop (str), est (epoch ms,
-    digits) and lcxid (hex str), each None for a connection without a session (a 4lw probe, a handshake
+    int) and lcxid (hex str), each None for a connection without a session (a 4lw probe, a handshake
     in progress). Those are the fields :func:`zkconns.is_idle_never_used` reads; the other counters of
     the line are not parsed.
     """
@@ -215,7 +215,7 @@ def parse_cons(text, detail=True):
                 ip = ip[1:-1]
             if detail:
                 append({"ip": ip, "port": port, "sid": sid or None, "lop": lop or None,
-                        "est": est or None, "lcxid": lcxid or None})
+                        "est": int(est) if est else None, "lcxid": lcxid or None})
             else:
                 append({"ip": ip, "port": port})
         elif other.strip():
@@ -236,6 +236,7 @@ def _cons_line(line, detail):
         fields = dict(f.partition("=")[::2] for f in match.group(3).split(","))
         for key in _CONS_DETAIL:
             entry[key] = fields.get(key) or None
+        entry["est"] = int(entry["est"]) if entry["est"] and _INT_RE.match(entry["est"]) else None
     return entry
 
 
