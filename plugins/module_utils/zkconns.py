@@ -12,6 +12,7 @@ import re
 # ASCII only and bounded: values come from the server (cons text or AdminServer JSON).
 _INT_TEXT = re.compile(r"\s*(-?)(?:0[xX]([0-9a-fA-F]{1,16})|([0-9]{1,19}))\s*\Z")
 
+
 def count_by_ip(connections, exclude=None):
     """{ip: count} over parse_cons / parse_admin_connections entries, skipping (ip, port) in exclude."""
     exclude = set(exclude or ())
@@ -101,5 +102,3 @@ def saturation(counts, limit, threshold_percent=80):
             out.append(entry)
     out.sort(key=lambda e: (-e["count"], e["ip"]))
     return out
-
-

@@ -145,8 +145,8 @@ def find_server(pid=None, conf_path=None, proc="/proc"):
         server = server_of(pid, argv)
         if server is None:
             raise JmxFailure("not_zookeeper", "pid %d is not a ZooKeeper server (a java process whose main class is "
-                                              "%s): its command line is %r" % (pid, " or ".join(ZOOKEEPER_MAIN_CLASSES),
-                                                                              " ".join(argv)[:300]))
+                             "%s): its command line is %r"
+                             % (pid, " or ".join(ZOOKEEPER_MAIN_CLASSES), " ".join(argv)[:300]))
         if conf_path and not serves_config(server, conf_path, proc):
             raise JmxFailure("no_server", "the ZooKeeper server with pid %d runs %s, not %s"
                              % (pid, server["config"], conf_path))

@@ -145,8 +145,8 @@ def _int_range(low, high=JAVA_INT_MAX):
             raise ZooCfgError("%s must be an integer, got %r" % (key, value[:100]))
         # more digits than any int in range has: refuse before int() (slow on huge digit strings)
         if len(value.lstrip("-")) > 10:
-            raise ZooCfgError("%s must be %s %d, got %r" % (key, "<=" if value[0] != "-" else ">=",
-                                                           high if value[0] != "-" else low, value[:100]))
+            bound = ">= %d" % low if value[0] == "-" else "<= %d" % high
+            raise ZooCfgError("%s must be %s, got %r" % (key, bound, value[:100]))
         number = int(value)
         if number < low:
             raise ZooCfgError("%s must be >= %d, got %r" % (key, low, value))

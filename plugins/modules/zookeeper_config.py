@@ -25,7 +25,7 @@ description:
   - When O(path) is a symbolic link, the file it points to is edited and the link stays a link.
   - With ZooKeeper 3.5+ dynamic configuration (C(dynamicConfigFile) in the file), the ensemble's
     membership (C(server.N), C(group.N), C(weight.N)) lives in the dynamic file, which ZooKeeper rewrites
-    on every reconfig: those keys are refused with a message pointing to ZooKeeper's C(reconfig). So are
+    on every reconfig, so those keys are refused with a message pointing to ZooKeeper's C(reconfig). So are
     C(clientPort) and C(clientPortAddress) when the dynamic file gives the client port in a server line.
     Every other key, C(maxClientCnxns) among them, stays in the static file.
   - Does not restart ZooKeeper; a zoo.cfg change takes effect at the next restart (followers one at a

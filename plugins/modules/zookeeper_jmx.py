@@ -25,7 +25,7 @@ description:
   - The server is found in the process table, a java process whose main class is
     C(org.apache.zookeeper.server.quorum.QuorumPeerMain) or C(org.apache.zookeeper.server.ZooKeeperServerMain)
     (O(pid) or O(conf_path) choose when several run).
-  - Attaching needs the JVM's own user or root, and the JVM's C(/tmp) (C(/proc/PID/root/tmp)): run the
+  - Attaching needs the JVM's own user or root, and the JVM's C(/tmp) (C(/proc/PID/root/tmp)). Run the
     module as root, or with C(become_user) set to the user that runs ZooKeeper.
   - After setting the value it is read back through JMX; a different value fails with RV(reason=verify_failed).
   - Every failure has a machine-readable RV(reason), so a playbook can fall back to a rolling restart.
