@@ -18,18 +18,20 @@ from kazoo.client import KazooClient
 from kazoo.protocol.states import KazooState
 
 from ansible_collections.alertops.remediation.plugins.module_utils.zookeeper import ZkClient
-from tests.support.modrun import ROOT, run_module
-from tests.support.zkserver import ZkSession, free_ports, run_as, start_cluster
+from tests.support.modrun import ROOT, SYSTEM_PYTHON, as_user, run_module
+from tests.support.zkserver import ZkSession, free_ports, start_cluster
 
 NOBODY = 65534
 OTHER_UID = 65533  # no account needed: setpriv runs as a bare uid
 
 
-def jmx(args=None, check_mode=False, diff=False, prefix=(), env=None):
+def jmx(args=None, check_mode=False, diff=False, uid=None, env=None):
     params = {"timeout": 120}
     params.update(args or {})
-    return run_module("zookeeper_jmx", params, check_mode=check_mode, diff=diff, prefix=prefix, env=env,
-                      stdin_args=bool(prefix), timeout=300)
+    how = as_user(uid) if uid is not None else {}
+    if env:
+        how["env"] = dict(how.get("env", {}), **env)
+    return run_module("zookeeper_jmx", params, check_mode=check_mode, diff=diff, timeout=300, **how)
 
 
 def conf_limit(node, source="127.0.0.2"):
@@ -171,11 +173,11 @@ def test_as_the_user_that_owns_the_jvm(request):
     node = zk.nodes[0]
     with open("/proc/%d/status" % node.proc.pid) as fh:
         assert "Uid:\t%d" % NOBODY in fh.read()
-    result, rc = jmx({"conf_path": node.zoo_cfg, "max_client_cnxns": 40}, prefix=run_as(NOBODY))
+    result, rc = jmx({"conf_path": node.zoo_cfg, "max_client_cnxns": 40}, uid=NOBODY)
     assert rc == 0 and result["changed"] is True and result["after"] == 40, result
     assert conf_limit(node) == 40
     # a third user may neither attach nor read the JVM's java: refused, nothing changed
-    result, rc = jmx({"pid": node.proc.pid, "max_client_cnxns": 41}, prefix=run_as(OTHER_UID))
+    result, rc = jmx({"pid": node.proc.pid, "max_client_cnxns": 41}, uid=OTHER_UID)
     assert rc == 1 and result["reason"] == "attach_refused", result
     assert conf_limit(node) == 40
 
@@ -290,3 +292,28 @@ def test_the_server_is_found_in_the_process_table():
     assert out["several"]["reason"] == "several_servers"
     assert "pid %d" % first in out["several"]["msg"] and "pid %d" % second in out["several"]["msg"]
     assert out["chosen"]["pid"] == second and out["chosen"]["before"] == 6, out["chosen"]
+
+
+def test_through_ansible_playbook_with_become_user(request, tmp_path):
+    """As a playbook runs it: ansible-playbook, AnsiballZ, become_user set to the JVM's owner (nobody)."""
+    zk = start_cluster(request, nodes=1, max_client_cnxns=5, uid=NOBODY)
+    node = zk.nodes[0]
+    playbook = tmp_path / "live.yml"
+    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "Raise the limit live as the JVM's user", "alertops.remediation.zookeeper_jmx": {
+            "conf_path": node.zoo_cfg, "max_client_cnxns": 33},
+         "become": True, "become_method": "ansible.builtin.su", "become_flags": "-s /bin/sh",
+         "become_user": "nobody", "register": "live"},
+        {"name": "Report", "ansible.builtin.debug": {"msg": "RESULT {{ live | to_json }}"}},
+    ]}]))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"))
+    out = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
+                          "-c", "local", "-e", "ansible_python_interpreter=" + SYSTEM_PYTHON, str(playbook)],
+                         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300, check=False)
+    text = out.stdout.decode()
+    assert out.returncode == 0, text[-3000:]
+    line = [ln for ln in text.splitlines() if '"msg": "RESULT ' in ln][0]
+    live = json.loads(json.loads("{%s}" % line.strip().rstrip(","))["msg"][len("RESULT "):])
+    assert (live["changed"], live["before"], live["after"], live["pid"]) == (True, 5, 33, node.proc.pid)
+    assert conf_limit(node) == 33

@@ -6,10 +6,28 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS = os.path.join(ROOT, ".build", "collections")
+
+
+# The system interpreter: another user can run it (the venv's may live under /root); the venv's
+# site-packages give it ansible.
+SYSTEM_PYTHON = "/usr/bin/python3"
+SITE_PACKAGES = sysconfig.get_paths()["purelib"]
+
+
+def run_as(uid):
+    """argv prefix that runs a command as `uid` (and the same gid) without an account or groups."""
+    return ["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups"]
+
+
+def as_user(uid):
+    """run_module keyword arguments that run the module as `uid`."""
+    return dict(prefix=run_as(uid), python=SYSTEM_PYTHON, stdin_args=True,
+                env={"PYTHONPATH": os.pathsep.join([COLLECTIONS, SITE_PACKAGES])})
 
 
 def module_path(name):

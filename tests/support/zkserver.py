@@ -22,6 +22,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "lab", "zookeeper"))
 import zkjava  # noqa: E402  pylint: disable=wrong-import-position
+from tests.support.modrun import run_as  # noqa: E402  pylint: disable=wrong-import-position
 
 LOG4J = """log4j.rootLogger=${zookeeper.root.logger}
 log4j.appender.ROLLINGFILE=org.apache.log4j.RollingFileAppender
@@ -159,11 +160,6 @@ class ZkNode(object):
     def restart(self, ready_timeout=30.0):
         self.stop()
         self.start()
-
-
-def run_as(uid):
-    """argv prefix that runs a command as `uid` (and the same gid) without an account or groups."""
-    return ["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups"]
 
 
 class ZkCluster(object):

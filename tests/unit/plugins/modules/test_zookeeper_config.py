@@ -7,10 +7,7 @@ import tempfile
 import pytest
 
 from ansible_collections.alertops.remediation.plugins.modules import zookeeper_config
-from tests.support.modrun import run_main, run_module
-from tests.support.zkserver import run_as
-
-NOBODY = run_as(65534)
+from tests.support.modrun import as_user, run_main, run_module
 
 ORIGINAL = b"# zoo.cfg\r\ntickTime=2000\n\n# limit per client IP\nmaxClientCnxns=60\n# caf\xe9\n"
 
@@ -164,7 +161,7 @@ def test_a_directory_it_cannot_write_fails_naming_the_path(shared_dir, backup):
         fh.write(ORIGINAL)
     os.chmod(cfg, 0o666)
     result, rc = run_module("zookeeper_config", {"path": cfg, "settings": {"maxClientCnxns": 5}, "backup": backup},
-                            prefix=NOBODY, stdin_args=True)
+                            **as_user(65534))
     assert rc == 1 and result["failed"] is True, result
     assert conf in result["msg"] and "Traceback" not in result["msg"]
     with open(cfg, "rb") as fh:
