@@ -22,7 +22,7 @@ MAX_TIMEOUT = 3600
 _DIGITS = re.compile(r"[0-9]{1,12}\Z")
 _DECIMAL = re.compile(r"[0-9]{1,12}(?:\.[0-9]{0,12})?\Z|\.[0-9]{1,12}\Z")
 _SCOPE = re.compile(r"[A-Za-z0-9_.\-]{1,15}\Z")
-_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.\-]{0,252})\Z")
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.\-]{0,252})\Z")
 
 
 def integer(option, value, low, high):

@@ -5,10 +5,8 @@ Every server and process is started here and stopped by pid (or by the private p
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import time
@@ -18,7 +16,7 @@ from kazoo.client import KazooClient
 from kazoo.protocol.states import KazooState
 
 from ansible_collections.alertops.remediation.plugins.module_utils.zookeeper import ZkClient
-from tests.support.modrun import ROOT, SYSTEM_PYTHON, as_user, run_module
+from tests.support.modrun import ROOT, SYSTEM_PYTHON, as_user, run_module, shared_tempdir
 from tests.support.zkserver import ZkSession, free_ports, start_cluster
 
 NOBODY = 65534
@@ -218,10 +216,8 @@ def test_jmx_service_url_with_credentials(request, tmp_path):
 
 @pytest.fixture
 def private_tmp():
-    path = tempfile.mkdtemp(prefix="zkjmx-tmp-")
-    os.chmod(path, 0o755)
-    yield path
-    shutil.rmtree(path)
+    with shared_tempdir("zkjmx-tmp-") as path:
+        yield path
 
 
 def processes_mentioning(text):

@@ -4,6 +4,7 @@ sees the real /proc, real sockets, real files)."""
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -22,6 +23,17 @@ SITE_PACKAGES = sysconfig.get_paths()["purelib"]
 def run_as(uid):
     """argv prefix that runs a command as `uid` (and the same gid) without an account or groups."""
     return ["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups"]
+
+
+@contextlib.contextmanager
+def shared_tempdir(prefix):
+    """A temporary directory any user can enter (pytest's tmp_path is root-only), removed on exit."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(path, 0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path)
 
 
 def as_user(uid):

@@ -52,7 +52,7 @@ def test_host_refused(value):
     assert "host" in str(err.value)
 
 
-@pytest.mark.parametrize("value", ["zk1.example.com", "10.0.0.1", "::1", "fe80::1%eth0", "localhost"])
+@pytest.mark.parametrize("value", ["zk1.example.com", "10.0.0.1", "::1", "fe80::1%eth0", "localhost", "zk_1"])
 def test_host_accepted(value):
     assert zkparams.host("host", value) == value
 

@@ -1,13 +1,11 @@
 """zookeeper_config in-process (patch_module_args) on temp files."""
 import os
-import shutil
 import stat
-import tempfile
 
 import pytest
 
 from ansible_collections.alertops.remediation.plugins.modules import zookeeper_config
-from tests.support.modrun import as_user, run_main, run_module
+from tests.support.modrun import as_user, run_main, run_module, shared_tempdir
 
 ORIGINAL = b"# zoo.cfg\r\ntickTime=2000\n\n# limit per client IP\nmaxClientCnxns=60\n# caf\xe9\n"
 
@@ -144,11 +142,8 @@ def test_a_dangling_link_names_the_path(tmp_path, capsys):
 
 @pytest.fixture
 def shared_dir():
-    """A directory that the user nobody can enter (pytest's tmp_path is root-only)."""
-    path = tempfile.mkdtemp(prefix="zkcfg-test-")
-    os.chmod(path, 0o755)
-    yield path
-    shutil.rmtree(path)
+    with shared_tempdir("zkcfg-test-") as path:
+        yield path
 
 
 @pytest.mark.parametrize("backup", [False, True])
