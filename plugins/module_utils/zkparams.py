@@ -12,16 +12,14 @@ __metaclass__ = type
 
 import math
 import re
-import socket
 
 from ansible_collections.alertops.remediation.plugins.module_utils.zookeeper import (
-    DEFAULT_PORT, DEFAULT_TIMEOUT, ZkClient, make_ssl_context,
+    DEFAULT_PORT, DEFAULT_TIMEOUT, ZkClient, is_ip, make_ssl_context,
 )
 
 MAX_TIMEOUT = 3600
 _DIGITS = re.compile(r"[0-9]{1,12}\Z")
 _DECIMAL = re.compile(r"[0-9]{1,12}(?:\.[0-9]{0,12})?\Z|\.[0-9]{1,12}\Z")
-_SCOPE = re.compile(r"[A-Za-z0-9_.\-]{1,15}\Z")
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.\-]{0,252})\Z")
 
 
@@ -62,28 +60,15 @@ def percent(option, value):
 
 def host(option, value):
     """A host name or an IP literal: no spaces, control characters or URL parts."""
-    if isinstance(value, str) and (_HOST.match(value) or _is_ip(value)):
+    if isinstance(value, str) and (_HOST.match(value) or is_ip(value)):
         return value
     raise ValueError("%s must be a host name or IP address, got %r" % (option, value))
 
 
 def ip_address(option, value):
-    if isinstance(value, str) and _is_ip(value):
+    if isinstance(value, str) and is_ip(value):
         return value
     raise ValueError("%s must be an IP address of this host, got %r" % (option, value))
-
-
-def _is_ip(text):
-    address, percent_sign, scope = text.partition("%")
-    if percent_sign:  # fe80::1%eth0: a link-local IPv6 address with its interface
-        return bool(_SCOPE.match(scope)) and ":" in address and _is_ip(address)
-    for family in (socket.AF_INET, socket.AF_INET6):
-        try:
-            socket.inet_pton(family, address)
-            return True
-        except (OSError, ValueError):
-            continue
-    return False
 
 
 def zookeeper_argument_spec():
