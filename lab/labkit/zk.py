@@ -6,26 +6,32 @@ import time
 from labkit.base import COLLECTIONS, ZKCTL, LabError
 from labkit.netns import exec_in_host
 
-if COLLECTIONS not in sys.path:
-    sys.path.insert(0, COLLECTIONS)
-try:
-    from ansible_collections.alertops.remediation.plugins.module_utils.zookeeper import ZkClient, ZkError
-except ImportError as exc:
-    raise LabError("cannot import the collection's ZooKeeper client (%s): run `make setup`, which links this "
-                   "checkout under %s, and use .venv/bin/python (it has ansible-core)" % (exc, COLLECTIONS))
+def zookeeper():
+    """the collection's ZooKeeper client module, imported when first needed: conftests import the lab API
+    before pytest-ansible installs Ansible's collection loader, and a collection module imported that
+    early would leave the collection without the metadata every later import from it needs."""
+    if COLLECTIONS not in sys.path:
+        sys.path.insert(0, COLLECTIONS)
+    try:
+        from ansible_collections.alertops.remediation.plugins.module_utils import zookeeper as module
+    except ImportError as exc:
+        raise LabError("cannot import the collection's ZooKeeper client (%s): run `make setup`, which links this "
+                       "checkout under %s, and use .venv/bin/python (it has ansible-core)" % (exc, COLLECTIONS))
+    return module
 
 
 def four_letter(addr, word, port=2181, timeout=3.0):
     """the reply to a four-letter word as text (refusals such as the whitelist's included);
     ZkError when the server cannot be reached or closes the connection without a reply."""
-    return ZkClient(host=addr, port=port, timeout=timeout).raw(word)
+    return zookeeper().ZkClient(host=addr, port=port, timeout=timeout).raw(word)
 
 
 def zk_mode(addr):
     """leader, follower, observer or standalone; None while the server does not serve."""
+    zk = zookeeper()
     try:
-        return ZkClient(host=addr, timeout=3.0).srvr()["mode"]
-    except ZkError:
+        return zk.ZkClient(host=addr, timeout=3.0).srvr()["mode"]
+    except zk.ZkError:
         return None
 
 

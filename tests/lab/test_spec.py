@@ -113,3 +113,28 @@ def test_bad_fleets_are_refused(tmp_path, fleet, agents, message):
     with pytest.raises(LabError) as exc:
         load_spec(write(tmp_path, yaml.safe_dump({"hosts": hosts, "fleet": fleet})), agents=agents)
     assert message in str(exc.value)
+
+
+@pytest.mark.parametrize("value", ["-3", "x", "4.5", "\u0664"])
+def test_labctl_refuses_an_agent_count_that_is_not_a_number(value):
+    import subprocess
+
+    p = subprocess.run([os.path.join(ROOT, ".venv", "bin", "python"), os.path.join(ROOT, "lab", "labctl.py"), "up",
+                        "--agents", value], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60,
+                       check=False)
+    assert p.returncode == 2 and "--agents: not a number of hosts: %r" % value in p.stderr, p.stderr
+
+
+def test_importing_the_lab_api_leaves_the_collection_unloaded():
+    """Conftests import the lab API before pytest-ansible installs Ansible's collection loader; a collection
+    module imported then, past that loader, leaves the collection without its metadata, and every later
+    import from it fails ("collection metadata was not loaded"). The lab imports the collection's
+    ZooKeeper client when it first needs it."""
+    import subprocess
+
+    code = ("import sys; sys.path.insert(0, %r); import labapi, labkit.lifecycle; "
+            "print(sorted(m for m in sys.modules if m.startswith('ansible_collections')))" % os.path.join(ROOT, "lab"))
+    p = subprocess.run([os.path.join(ROOT, ".venv", "bin", "python"), "-c", code], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=60, check=False)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "[]"
