@@ -35,6 +35,20 @@ def control_script(home, flavor):
     return os.path.join(home, LEGACY_CTL if flavor == "legacy" else AGENTCTL)
 
 
+def resolve_flavor(home, flavor):
+    """The generation to drive under home ("auto" detects it); ValueError says what is missing."""
+    if not os.path.isdir(home):
+        raise ValueError("OCP-Agent home %s does not exist" % home)
+    if flavor == "auto":
+        flavor = detect_flavor(home)
+        if flavor is None:
+            raise ValueError("no OCP-Agent control script under %s: looked for %s and %s" % (home, AGENTCTL, LEGACY_CTL))
+    script = control_script(home, flavor)
+    if not os.path.isfile(script):
+        raise ValueError("the %s control script %s is missing" % (flavor, script))
+    return flavor
+
+
 def detect_flavor(home):
     """Return 'agentctl' or 'legacy' by what is installed under home, or None."""
     if os.path.isfile(os.path.join(home, AGENTCTL)):
@@ -73,12 +87,16 @@ def command(home, flavor, action, python="python"):
     return [script, action]
 
 
+LOG_FILES_MAX = 20
+
+
 def log_files(home):
+    """Up to LOG_FILES_MAX *.log paths under home/log, the guardian's first (it says why children were
+    given up). Only names: what they are is checked when they are read."""
     log_dir = os.path.join(home, "log")
     try:
         names = sorted(n for n in os.listdir(log_dir) if n.endswith(".log"))
     except OSError:
         return []
-    # The guardian's log first: it says why children were given up.
     names.sort(key=lambda n: (n != GUARDIAN + ".log", n))
-    return [os.path.join(log_dir, n) for n in names]
+    return [os.path.join(log_dir, n) for n in names[:LOG_FILES_MAX]]

@@ -149,7 +149,7 @@ import signal
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.alertops.remediation.plugins.module_utils import numeric, portspec, procfs, release_plan, signals
+from ansible_collections.alertops.remediation.plugins.module_utils import argcheck, portspec, procfs, release_plan, signals
 
 KILL_GRACE = 5.0
 TIMEOUT_MAX = 3600
@@ -353,8 +353,8 @@ def main():
     try:
         ports, expected, protected = portspec.policy_from_params(params)
         signum = signals.parse_signal(params["signal"])
-        timeout = numeric.seconds("timeout", params["timeout"], 0, TIMEOUT_MAX)
-        respawn_window = numeric.seconds("respawn_window", params["respawn_window"], 0, RESPAWN_WINDOW_MAX)
+        timeout = argcheck.seconds("timeout", params["timeout"], 0, TIMEOUT_MAX)
+        respawn_window = argcheck.seconds("respawn_window", params["respawn_window"], 0, RESPAWN_WINDOW_MAX)
         allow = parse_allow(params["allow"])
     except ValueError as exc:  # PortSpecError and OptionError are ValueErrors
         module.fail_json(msg=str(exc))

@@ -159,9 +159,9 @@ class Host:
     def argv(self, argv):
         return ["nsenter", "-t", str(self.init_pid), "-n", "-m", "-p", "--"] + list(argv)
 
-    def module(self, name, args, check_mode=False, diff=True):
+    def module(self, name, args, check_mode=False, diff=True, timeout=120):
         """Run a collection module inside this host, as Ansible would run it there."""
-        return run_module(name, args, check_mode=check_mode, diff=diff, prefix=self.argv([]))[0]
+        return run_module(name, args, check_mode=check_mode, diff=diff, prefix=self.argv([]), timeout=timeout)[0]
 
     def run(self, argv, check=True, timeout=60):
         proc = subprocess.run(self.argv(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

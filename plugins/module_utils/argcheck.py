@@ -1,10 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Numbers given as module options: ASCII digits, finite, inside documented bounds.
+"""Module option values that Ansible's own types let through: numbers and free text.
 
-Ansible's own int/float conversion lets through what must never drive a wait or a loop: "nan", "inf",
-1e308, digits of other scripts ("\u0669" converts to 9) and "1_0". Options that hold seconds or counts
-are declared `type: raw` and read here instead, so each refusal names the option and the value.
+Ansible's int/float conversion accepts what must never drive a wait or a loop: "nan", "inf", 1e308,
+digits of other scripts ("\u0669" converts to 9) and "1_0". Options that hold seconds or counts are
+declared `type: raw` and read here instead (ASCII digits, finite, inside documented bounds); text that
+names a file or a program must hold no NUL or line break. Each refusal names the option and the value.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -45,3 +46,14 @@ def seconds(option, value, minimum, maximum):
 def count(option, value, minimum, maximum):
     """A whole number (e.g. 20) as int."""
     return int(_number(option, value, minimum, maximum, _INTEGER, "a whole number"))
+
+
+TEXT_MAX = 4096
+
+
+def text(option, value):
+    """A path or program name (or None): no NUL or line break, at most TEXT_MAX characters."""
+    if value is not None and (len(value) > TEXT_MAX or any(c in value for c in "\0\n\r")):
+        raise OptionError("%s: %r is not a usable path or name (no NUL or line break, at most %d characters)"
+                          % (option, value[:200], TEXT_MAX))
+    return value
