@@ -317,7 +317,7 @@ class PortRelease(object):
             left_alone = set(s["pid"] for s in self.result["skipped"])
             if acted and respawn_window > 0:
                 self.watch_respawn(acted, respawn_window, left_alone)
-            after = _conflicts(self.scan()) if targets else before
+            after = _conflicts(self.scan()) if before else []  # what holds the ports now, not at the scan
             self.result["released_ports"] = sorted(acted - set(r["local_port"] for r in after))
         self.result["still_held"] = sorted(set(r["local_port"] for r in after))
         if self.module._diff:

@@ -1,5 +1,4 @@
 import os
-import shutil
 import signal
 import sys
 
@@ -10,6 +9,7 @@ from ansible_collections.alertops.remediation.plugins.modules import port_releas
 from tests.support.modrun import run_main
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "procfs"))
+import fakeproc  # noqa: E402
 from fakeproc import fake_proc, write_process  # noqa: E402,F401 pylint: disable=unused-import
 
 
@@ -25,20 +25,7 @@ def kills(fake_proc, monkeypatch):
     monkeypatch.setattr(signals, "pidfd_open", lambda pid: None)
 
     def exit_process(pid):
-        shutil.rmtree(os.path.join(root, str(pid)))
-        held = set()
-        for other in os.listdir(root):
-            if other.isdigit() and other != "1":  # pid 1's fd dir reads as denied
-                held.update(os.readlink(os.path.join(root, other, "fd", fd))
-                            for fd in os.listdir(os.path.join(root, other, "fd")))
-        for name in ("tcp", "tcp6"):  # the kernel closes sockets no process holds any more
-            path = os.path.join(root, "net", name)
-            with open(path) as handle:
-                lines = handle.read().splitlines(True)
-            keep = [ln for ln in lines[1:] if ln.split()[9] == "0" or "socket:[%s]" % ln.split()[9] in held
-                    or ln.split()[9] == "1005"]  # 1005 is pid 1's (unreadable)
-            with open(path, "w") as handle:
-                handle.write("".join(lines[:1] + keep))
+        fakeproc.exit_process(root, pid, keep=[1005])  # 1005 is pid 1's (its fds are unreadable)
 
     def kill(pid, signum):
         sent.append((pid, signum))
