@@ -41,6 +41,7 @@ _INET_DIAG_REQ_BYTECODE = 1
 _INET_DIAG_BC_S_GE, _INET_DIAG_BC_S_LE = 2, 3
 _TCPDIAG_GETSOCK = 18
 _DIAG_MSG = struct.Struct("=BBBB2s2s16s16sI8sIIIII")
+_NETLINK_TIMEOUT = 10.0
 
 
 def _pids(root):
@@ -114,6 +115,8 @@ def _bytecode(ports):
 
 def _netlink_dump(msg_type, request, local_ports):
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG)
+    # The kernel answers a dump at once; should it not (a filtering sandbox), /proc/net is read instead.
+    sock.settimeout(_NETLINK_TIMEOUT)
     try:
         if local_ports:
             code = _bytecode(local_ports)

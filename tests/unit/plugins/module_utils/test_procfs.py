@@ -170,9 +170,11 @@ def test_real_netlink_matches_proc_net_tcp():
             sock.close()
 
 
-def test_netlink_failure_falls_back_to_proc(monkeypatch):
+@pytest.mark.parametrize("failure", [OSError(93, "Protocol not supported"), socket.timeout("timed out")],
+                         ids=["refused", "no answer"])
+def test_netlink_failure_falls_back_to_proc(monkeypatch, failure):
     def broken(*_args):
-        raise OSError(93, "Protocol not supported")
+        raise failure
     monkeypatch.setattr(procfs, "_read_netlink", broken)
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -229,6 +231,20 @@ def test_still_running_ignores_exe_of_an_exiting_process(fake_proc):
     write_process(root, 200, dict(tree["processes"]["200"], state="Z"))
     assert not procfs.still_running(seen)
     assert not procfs.still_running(dict(seen, pid=99999))
+
+
+def test_a_netlink_read_has_a_deadline(monkeypatch):
+    """A sandbox that swallows sock_diag requests must not hang the scan: the socket has a timeout."""
+    created = []
+    real_socket = socket.socket
+
+    def recording(*args, **kwargs):
+        sock = real_socket(*args, **kwargs)
+        created.append(sock)
+        return sock
+    monkeypatch.setattr(procfs.socket, "socket", recording)
+    procfs._read_netlink(["LISTEN"], frozenset([1]))
+    assert created and all(s.gettimeout() == procfs._NETLINK_TIMEOUT for s in created)
 
 
 def test_per_family_requests_when_the_one_walk_request_is_refused(monkeypatch):
