@@ -29,6 +29,7 @@ description:
 author:
   - alertops.remediation maintainers (@alertops)
 extends_documentation_fragment:
+  - alertops.remediation.ocp_agent
   - alertops.remediation.attributes
   - alertops.remediation.attributes.acting_module
 attributes:
@@ -44,17 +45,6 @@ options:
     type: str
     choices: [started, stopped, restarted]
     default: started
-  home:
-    description: The agent's installation directory.
-    type: path
-    default: /home/admin/ocp_agent
-  flavor:
-    description:
-      - Agent generation. C(auto) picks C(agentctl) when C(bin/ocp_agentctl) exists under O(home),
-        else C(legacy) when C(ocp_agent_ctl.py) does.
-    type: str
-    choices: [auto, legacy, agentctl]
-    default: auto
   timeout:
     description:
       - Seconds (a whole number in ASCII digits, 1 to 3600) for a stop to complete, or for a start to
@@ -127,30 +117,12 @@ ready:
   returned: success
   type: bool
 processes:
-  description: Agent processes after the run, one per name expected for the flavor.
+  description:
+    - Agent processes after the run (in check mode, as found), one row per process expected for the
+      flavor, shaped as RV(alertops.remediation.ocp_agent_info#module:processes).
   returned: success
   type: list
   elements: dict
-  contains:
-    name:
-      description: Process name.
-      type: str
-    pid:
-      description: Process id, null when not running.
-      type: int
-    ports:
-      description: Ports this process is expected to hold.
-      type: list
-      elements: int
-    listening:
-      description: Whether the process holds its port.
-      type: bool
-    http_status:
-      description: HTTP status of the metrics path, null when not reachable.
-      type: int
-    ready:
-      description: listening and HTTP 200.
-      type: bool
   sample:
     - {name: ocp_mgragent, pid: 4242, ports: [62888], listening: true, http_status: 200, ready: true}
 survivors:

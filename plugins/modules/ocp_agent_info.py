@@ -17,20 +17,10 @@ description:
 author:
   - alertops.remediation maintainers (@alertops)
 extends_documentation_fragment:
+  - alertops.remediation.ocp_agent
   - alertops.remediation.attributes
   - alertops.remediation.attributes.info_module
 options:
-  home:
-    description: The agent's installation directory.
-    type: path
-    default: /home/admin/ocp_agent
-  flavor:
-    description:
-      - Agent generation. C(auto) picks C(agentctl) when C(bin/ocp_agentctl) exists under O(home),
-        else C(legacy) when C(ocp_agent_ctl.py) does.
-    type: str
-    choices: [auto, legacy, agentctl]
-    default: auto
   timeout:
     description:
       - Seconds (a whole number in ASCII digits, 1 to 300) for the whole read, HTTP probes included

@@ -2,11 +2,14 @@
 agent's fixed ports are free there and nothing outside is touched)."""
 # pylint: disable=disallowed-name
 import os
+import pathlib
 import shutil
 
 import pytest
 
 from tests.support.nshost import FAULTS, PY, Agent, private_host
+from tests.unit.plugins.module_utils.test_agent_layout import make_home
+from tests.unit.plugins.modules.test_ocp_agent import agentctl_script
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network/PID namespaces)"),
@@ -102,14 +105,9 @@ def test_bad_input_is_a_clear_failure(host):
 
 
 def fake_home(host, script):
-    """An agent home whose control script is `script` (sh), with a log directory."""
-    home = os.path.join(host.tmp, "fake_agent")
-    os.makedirs(os.path.join(home, "bin"))
-    os.makedirs(os.path.join(home, "log"))
-    path = os.path.join(home, "bin", "ocp_agentctl")
-    with open(path, "w") as handle:
-        handle.write("#!/bin/sh\n" + script)
-    os.chmod(path, 0o755)
+    """An agent home (agentctl generation) whose control script is `script` (sh), with a log directory."""
+    home = make_home(pathlib.Path(host.tmp), "agentctl")
+    agentctl_script(home, script)
     return home
 
 

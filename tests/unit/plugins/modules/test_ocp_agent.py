@@ -11,6 +11,7 @@ from ansible_collections.alertops.remediation.plugins.modules import ocp_agent
 from tests.support.modrun import run_main
 from tests.unit.plugins.module_utils.test_agent_layout import make_home
 from tests.unit.plugins.module_utils.test_agent_status import deadline  # noqa: F401 pylint: disable=unused-import
+from tests.unit.plugins.module_utils.test_safeio import alive as running
 
 
 def run(capsys, args, check_mode=False):
@@ -119,14 +120,6 @@ def pids_in(path):
             return [int(p) for p in handle.read().split()]
     except FileNotFoundError:
         return []
-
-
-def running(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except FileNotFoundError:
-        return False
 
 
 def test_a_hanging_control_script_is_bounded_and_its_group_killed(tmp_path, capsys, host, deadline):
