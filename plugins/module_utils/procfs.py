@@ -190,26 +190,23 @@ def read_sockets(local_ports=None, remote_ports=None, states=None, root=None):
     return [r for r in rows if _wanted(r, local_ports, remote_ports) and (states is None or r["state"] in states)]
 
 
-def _socket_inodes(root, pid, wanted):
-    """The inodes of `wanted` among the sockets PID has open; raises PermissionError / FileNotFoundError.
+def _socket_inodes(root, pid, links):
+    """The inodes of the sockets PID has open among `links` {"socket:[INODE]": INODE}; raises
+    PermissionError / FileNotFoundError.
 
-    Links are read relative to the open fd directory: most of a full scan's cost is this readlink, and
-    resolving /proc/PID/fd once per process instead of once per descriptor saves a good part of it."""
+    Links are read relative to the open fd directory and looked up whole: most of a full scan's cost is
+    this readlink, and resolving /proc/PID/fd once per process instead of once per descriptor saves a
+    good part of it."""
     fd_dir = os.open(os.path.join(root, str(pid), "fd"), os.O_RDONLY | os.O_DIRECTORY)
     found = set()
     try:
         for fd in os.listdir(fd_dir):
             try:
-                link = os.readlink(fd, dir_fd=fd_dir)
+                inode = links.get(os.readlink(fd, dir_fd=fd_dir))
             except _GONE:
                 continue  # fd closed mid-scan
-            if link.startswith(_SOCKET_PREFIX) and link.endswith("]"):
-                try:
-                    inode = int(link[len(_SOCKET_PREFIX):-1])
-                except ValueError:
-                    continue
-                if inode in wanted:
-                    found.add(inode)
+            if inode is not None:
+                found.add(inode)
     finally:
         os.close(fd_dir)
     return found
@@ -233,10 +230,11 @@ def find_owners(sockets, root=None):
     unresolved = {}
     if not wanted:
         return owners, unresolved
+    links = dict(("%s%d]" % (_SOCKET_PREFIX, inode), inode) for inode in wanted)
     denied = []
     for pid in sorted(_pids(root)):
         try:
-            inodes = _socket_inodes(root, pid, wanted)
+            inodes = _socket_inodes(root, pid, links)
         except PermissionError:
             denied.append(pid)
             continue

@@ -87,9 +87,9 @@ def test_every_process_is_read_once_when_a_socket_matches(fake_proc, monkeypatch
     scanned = []
     real = procfs._socket_inodes
 
-    def spy(root, pid, wanted):
+    def spy(root, pid, links):
         scanned.append(pid)
-        return real(root, pid, wanted)
+        return real(root, pid, links)
     monkeypatch.setattr(procfs, "_socket_inodes", spy)
     owners, _unresolved = procfs.find_owners(procfs.read_sockets([63000]))
     assert owners == {1001: [200]}

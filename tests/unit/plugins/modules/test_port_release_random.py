@@ -165,14 +165,14 @@ def host(tmp_path, monkeypatch):
     real_find, real_inodes = procfs.find_owners, procfs._socket_inodes
     scans = []
 
-    def socket_inodes(root, pid, wanted):
+    def socket_inodes(root, pid, links):
         if len(scans) == 1:  # the first scan: mortals exit at their turn
             for mortal, turn in list(state["table"].deaths.items()):
                 if turn == scans[0]:
                     fakeproc.exit_process(root, mortal)
                     del state["table"].deaths[mortal]
             scans[0] += 1
-        return real_inodes(root, pid, wanted)
+        return real_inodes(root, pid, links)
 
     def find_owners(sockets, root=None):
         scans.append(0)
