@@ -28,11 +28,13 @@ def test_run_keeps_the_last_bytes_of_a_flood(tmp_path):
 
 
 def test_run_kills_the_whole_group_past_the_deadline(tmp_path):
+    """The deadline leaves the script ample time to start its child even on a loaded machine: what is
+    checked is that both are gone afterwards, not how fast anything ran."""
     pids = tmp_path / "pids"
     with pytest.raises(safeio.CommandTimeout) as err:
         safeio.run(["sh", "-c", "echo $$ > %s; sleep 300 & echo $! >> %s; echo started; wait" % (pids, pids)],
-                   str(tmp_path), 1)
-    assert "did not finish within 1.0s" in str(err.value) and err.value.out == "started\n"
+                   str(tmp_path), 5)
+    assert "did not finish within 5.0s" in str(err.value) and err.value.out == "started\n"
     group = [int(p) for p in pids.read_text().split()]
     try:
         assert len(group) == 2 and not any(alive(p) for p in group)

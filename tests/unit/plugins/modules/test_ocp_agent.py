@@ -127,9 +127,9 @@ def test_a_hanging_control_script_is_bounded_and_its_group_killed(tmp_path, caps
     pidfile = str(tmp_path / "pids")
     agentctl_script(home, "echo $$ >> %s\nsleep 300 &\necho $! >> %s\nwait\n" % (pidfile, pidfile))
     try:
-        result, code = run(capsys, {"home": home, "timeout": 2})
+        result, code = run(capsys, {"home": home, "timeout": 5})  # ample for the script to start its child
         assert code == 1 and result["failed"]
-        assert "bin/ocp_agentctl start did not finish within timeout=2s" in result["msg"]
+        assert "bin/ocp_agentctl start did not finish within timeout=5s" in result["msg"]
         assert "process group was killed" in result["msg"]
         assert len(pids_in(pidfile)) == 2 and not any(running(p) for p in pids_in(pidfile))
         assert result["actions"] == []
