@@ -18,6 +18,7 @@ import subprocess
 import time
 
 OUTPUT_LIMIT = 64 * 1024
+KILL_GRACE = 2.0
 TAIL_BYTES = 64 * 1024
 # A command that has exited but whose children (a daemon it started) keep its pipes open: stop reading
 # after this much silence, as ansible's run_command does.
@@ -34,10 +35,19 @@ class CommandTimeout(Exception):
 
 
 def _kill_group(proc):
+    """SIGKILL the command's process group, then wait (at most KILL_GRACE) until none of it is left:
+    a killed process takes a moment to exit, and a caller may look for it right after."""
+    deadline = time.monotonic() + KILL_GRACE
     try:
         os.killpg(proc.pid, signal.SIGKILL)
+        while time.monotonic() < deadline:
+            if proc.poll() is None:
+                time.sleep(0.02)
+                continue
+            os.killpg(proc.pid, 0)  # ProcessLookupError once no member is left
+            time.sleep(0.02)
     except (ProcessLookupError, PermissionError):
-        pass  # the group is already gone
+        pass  # the group is gone
 
 
 def run(argv, cwd, seconds):
