@@ -121,7 +121,7 @@ def test_protected_holder_is_left_alone_with_the_reason(agents, reports):
     assert "observer" in run.stdout and "protected process" in run.stdout
     assert alive(agents, "agent1", observer.pid)
     doc = report(reports, "agent1")
-    assert doc["status"] == "failed"
+    assert doc["status"] == "refused" and doc["done"] == []
     assert any("observer (pid %d)" % observer.pid in line for line in section(doc, "Left alone")["lines"])
 
 
