@@ -92,11 +92,18 @@ LOG_FILES_MAX = 20
 
 def log_files(home):
     """Up to LOG_FILES_MAX *.log paths under home/log, the guardian's first (it says why children were
-    given up). Only names: what they are is checked when they are read."""
+    given up). Only names, and none through a log directory that is a symbolic link (the agent's user
+    owns it); what each file is gets checked when it is read."""
     log_dir = os.path.join(home, "log")
     try:
-        names = sorted(n for n in os.listdir(log_dir) if n.endswith(".log"))
+        fd = os.open(log_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError:
         return []
+    try:
+        names = sorted(n for n in os.listdir(fd) if n.endswith(".log"))
+    except OSError:
+        return []
+    finally:
+        os.close(fd)
     names.sort(key=lambda n: (n != GUARDIAN + ".log", n))
     return [os.path.join(log_dir, n) for n in names[:LOG_FILES_MAX]]

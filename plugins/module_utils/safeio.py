@@ -101,13 +101,23 @@ def _texts(proc, output):
 
 def tail(path, lines, limit=TAIL_BYTES):
     """The last `lines` lines of a regular file (from its last `limit` bytes), never following a
-    symbolic link and never blocking on a FIFO or device. Returns (lines, None) or ([], reason)."""
+    symbolic link (the file's or its directory's) and never blocking on a FIFO or device.
+    Returns (lines, None) or ([], reason)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY)
+        parent = os.open(os.path.dirname(path) or ".", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            return [], "its directory is a symbolic link: not followed"
+        return [], "unreadable: %s" % exc.strerror
+    try:
+        fd = os.open(os.path.basename(path), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY,
+                     dir_fd=parent)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return [], "a symbolic link: not followed"
         return [], "unreadable: %s" % exc.strerror
+    finally:
+        os.close(parent)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

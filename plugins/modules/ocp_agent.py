@@ -22,7 +22,8 @@ description:
   - C(state=restarted) is a stop followed by a start (the legacy script has no restart command).
   - Failures name what is missing (the command and its exit status when the control script fails) and
     include the last lines of the agent's logs. A log that is not a regular file (a FIFO, a directory)
-    or is a symbolic link is not read; its entry says why.
+    or is a symbolic link is not read, its entry says why; a log directory that is a symbolic link is
+    not read at all.
   - The control script runs without a shell, in a process group of its own, under the O(timeout)
     deadline; when it outlives it the whole group is killed and the module fails. For a read-only
     look at the agent use M(alertops.remediation.ocp_agent_info).

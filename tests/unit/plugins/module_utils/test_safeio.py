@@ -88,3 +88,15 @@ def test_tail_never_opens_a_fifo_a_directory_or_a_link(tmp_path):
     assert safeio.tail(str(tmp_path), 5) == ([], "not a regular file: not read")
     assert safeio.tail(str(link), 5) == ([], "a symbolic link: not followed")
     assert safeio.tail(str(tmp_path / "missing.log"), 5)[1].startswith("unreadable: ")
+
+
+def test_tail_never_goes_through_a_linked_directory(tmp_path):
+    """The agent's user owns its log directory: a log/ that is a link to a root-only directory must not
+    lead to reading the files there."""
+    private = tmp_path / "private"
+    private.mkdir()
+    (private / "secure.log").write_text("SECRET\n")
+    os.chmod(str(private), 0o700)
+    log = tmp_path / "log"
+    os.symlink(str(private), str(log))
+    assert safeio.tail(str(log / "secure.log"), 5) == ([], "its directory is a symbolic link: not followed")
