@@ -182,6 +182,7 @@ class PortRelease(object):
         self.guarded = set([1, os.getpid()]) | procfs.ancestors(os.getpid())
         self.result = dict(changed=False, terminated=[], skipped=[], survivors=[], would_terminate=[],
                            released_ports=[], still_held=[], respawned=[])
+        self.pending = []  # entries of holders signalled and not yet known to have exited
 
     def scan(self):
         """Every socket row on the expected ports, judged per socket (portspec.classify rows)."""
@@ -203,6 +204,9 @@ class PortRelease(object):
         return None
 
     def fail(self, msg):
+        for entry in self.pending:  # signalled before the error: say so, whatever became of them
+            entry["reason"] = "signalled; not followed up because the run stopped on an error"
+            self.result["survivors"].append(entry)
         self.module.fail_json(msg=msg, **self.result)
 
     @staticmethod
@@ -224,9 +228,7 @@ class PortRelease(object):
             process = rows[0]["process"]
             handle = signals.Process(dict(pid=pid, start_time=process["start_time"], exe=process["exe"],
                                           name=process["name"]))
-            reason = handle.pin()
-            if reason is None and not handle.send(self.signum):
-                reason = "exited since the scan"
+            reason = self._send(handle, self.signum, pin=True)
             if reason is not None:
                 handle.close()
                 self.result["skipped"].append(self._entry(pid, rows, kinds=[portspec.KIND_FOREIGN],
@@ -235,22 +237,37 @@ class PortRelease(object):
             self.result["changed"] = True
             signalled.append((handle, self._entry(pid, rows, signal=signals.signal_name(self.signum),
                                                   signal_method=handle.method)))
+            self.pending.append(signalled[-1][1])
         try:
             self._wait_and_escalate(signalled, timeout, escalate)
         finally:
             for handle, _entry in signalled:
                 handle.close()
 
+    def _send(self, handle, signum, pin=False):
+        """None once signum is sent to the process the scan saw, else why not; fails the module when the
+        kernel refuses (EPERM: not root, a sandbox)."""
+        try:
+            reason = handle.pin() if pin else None
+            if reason is None and not handle.send(signum):
+                reason = "exited since the scan"
+        except OSError as exc:
+            handle.close()
+            self.fail("could not send %s to pid %s (%s): %s" % (
+                signals.signal_name(signum), handle.identity["pid"], handle.identity.get("name"), exc))
+        return reason
+
     def _wait_and_escalate(self, signalled, timeout, escalate):
         entries = dict((id(h), e) for h, e in signalled)
         left = signals.wait_gone([h for h, _e in signalled], timeout)
+        self._settle([e for h, e in signalled if h not in left], self.result["terminated"])
         killed = []
         for handle in left:
             entry = entries[id(handle)]
             if not escalate:
                 entry["reason"] = "still running %ss after %s; escalate is false, so it was left running" % (
                     timeout, entry["signal"])
-            elif handle.send(signal.SIGKILL):
+            elif self._send(handle, signal.SIGKILL) is None:
                 entry["signal"] = "SIGKILL"
                 killed.append(handle)
                 continue
@@ -258,17 +275,23 @@ class PortRelease(object):
                 entry["reason"] = "%s after %s, so SIGKILL was not sent: it is not the process the scan saw" % (
                     handle.changed(), entry["signal"])
             else:
-                continue  # it exited between the wait and the kill
-            self.result["survivors"].append(entry)
-        for handle in signals.wait_gone(killed, KILL_GRACE):
-            entry = entries[id(handle)]
-            entry["reason"] = "still running %ss after SIGKILL" % KILL_GRACE
-            self.result["survivors"].append(entry)
-        gone = set(id(e) for e in self.result["survivors"])
-        self.result["terminated"] = [e for _h, e in signalled if id(e) not in gone]
+                self._settle([entry], self.result["terminated"])  # it exited between the wait and the kill
+                continue
+            self._settle([entry], self.result["survivors"])
+        still = signals.wait_gone(killed, KILL_GRACE)
+        for handle in still:
+            entries[id(handle)]["reason"] = "still running %ss after SIGKILL" % KILL_GRACE
+        self._settle([entries[id(h)] for h in still], self.result["survivors"])
+        self._settle([entries[id(h)] for h in killed if h not in still], self.result["terminated"])
         if self.result["survivors"]:
             self.fail("; ".join("pid %s (%s) %s" % (e["pid"], e["name"], e["reason"])
                                 for e in self.result["survivors"]))
+
+    def _settle(self, entries, outcome):
+        """Move signalled holders' entries from pending to their outcome (terminated or survivors)."""
+        for entry in entries:
+            self.pending.remove(entry)
+            outcome.append(entry)
 
     def watch_respawn(self, ports, window, left_alone):
         """Fail when a process other than those left alone takes a released port within window."""

@@ -197,3 +197,32 @@ def test_bad_input_does_nothing(kills, capsys, args, words):
     assert code == 1 and kills.sent == []
     for word in words:
         assert word in result["msg"]
+
+
+def test_a_signal_the_kernel_refuses_is_a_clear_failure(kills, capsys, monkeypatch):
+    """Not root, or a sandbox: kill(2) answers EPERM. The module fails naming the process, no traceback."""
+    def refuse(pid, signum):
+        kills.sent.append((pid, signum))
+        raise PermissionError(1, "Operation not permitted")
+    monkeypatch.setattr(signals.os, "kill", refuse)
+    result, code = run(capsys, {"ports": [63000]})
+    assert code == 1 and result["failed"] and kills.sent == [(200, signal.SIGTERM)]
+    assert result["msg"] == "could not send SIGTERM to pid 200 (nc): [Errno 1] Operation not permitted"
+    assert result["terminated"] == []
+
+
+def test_holders_signalled_before_a_refusal_are_reported(kills, capsys, monkeypatch):
+    """Signals go out one by one: when the kernel refuses the second, the first was already sent, and
+    the result says so instead of dropping it."""
+    real_kill = signals.os.kill
+
+    def refuse_300(pid, signum):
+        if pid == 300:
+            raise PermissionError(1, "Operation not permitted")
+        real_kill(pid, signum)
+    monkeypatch.setattr(signals.os, "kill", refuse_300)
+    result, code = run(capsys, {})
+    assert code == 1 and "could not send SIGTERM to pid 300 (java)" in result["msg"]
+    assert [(s["pid"], s["reason"]) for s in result["survivors"]] == [
+        (200, "signalled; not followed up because the run stopped on an error")]
+    assert result["terminated"] == [] and kills.sent == [(200, signal.SIGTERM)]
