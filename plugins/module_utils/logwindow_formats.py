@@ -32,24 +32,27 @@ _MONTHS = {b"Jan": 1, b"Feb": 2, b"Mar": 3, b"Apr": 4, b"May": 5, b"Jun": 6, b"J
 
 class Format(object):
     """A named line format. ``detect`` recognises a line of the format (used for auto-detection,
-    stricter); ``stamp`` finds the timestamp (used for every line)."""
+    stricter); ``stamp`` finds the timestamp (used for every line); ``lead``, for a format whose
+    timestamp starts the line, is a byte class every timestamped line starts with, so that a search can
+    pass over other lines (stack traces) at the speed of the regular expression engine."""
 
-    def __init__(self, name, detect, stamp, search=False, description=""):
+    def __init__(self, name, detect, stamp, search=False, lead=None, description=""):
         self.name = name
         self.detect = re.compile(detect)
         self.stamp = re.compile(stamp)
         self.search = search
+        self.lead = lead
         self.description = description
 
 
 FORMATS = [
     Format("zookeeper",
            br"^" + _D + b" " + _T + br",\d{3} (?:\[myid:\d*\] )?- [A-Z]+ +\[",
-           br"^" + _D + b" " + _T + _FRAC,
+           br"^" + _D + b" " + _T + _FRAC, lead=br"[0-9]",
            description="ZooKeeper log4j/logback: 2026-11-21 10:15:30,123 [myid:1] - WARN  [...] - msg"),
     Format("mrs",
            br"^" + _D + b" " + _T + br",\d{3} \| [A-Z]+ +\|",
-           br"^" + _D + b" " + _T + _FRAC,
+           br"^" + _D + b" " + _T + _FRAC, lead=br"[0-9]",
            description="MRS ZooKeeper: 2020-01-20 16:33:43,816 | INFO | main | msg | class(File.java:335)"),
     Format("go",
            br"(?:^|[\s{,])\"?(?:ts|time)\"?[=:]\"?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d",
@@ -58,11 +61,12 @@ FORMATS = [
            description="Go agent logs: ts=2026-11-21T10:15:30.123+08:00 ..., time=\"...\", \"ts\":\"...\""),
     Format("iso8601",
            br"^\[?" + _D + b"[T ]" + _T + _FRAC + _TZ + br"(?:\]|\s|$)",
-           br"^\[?" + _D + b"[T ]" + _T + _FRAC + _TZ,
+           br"^\[?" + _D + b"[T ]" + _T + _FRAC + _TZ, lead=br"[\[0-9]",
            description="lines starting with an ISO 8601 / RFC 3339 timestamp"),
     Format("syslog",
            br"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d \S+ ",
            br"^(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (?P<day>[ \d]\d) " + _T,
+           lead=br"[ADFJMNOS]",
            description="syslog (RFC 3164): Nov 21 10:15:30 host prog[1]: msg, year inferred"),
 ]
 FORMAT_NAMES = [f.name for f in FORMATS]

@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import bisect
+import re
 
 from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_formats import LINE_HEAD
 from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_formats import stamp_text
@@ -67,12 +68,16 @@ class Slice(object):
 
 
 class Probe(object):
-    """Random access to the line starts and timestamped lines of the first ``size`` bytes of a file."""
+    """Random access to the line starts and timestamped lines of the first ``size`` bytes of a file.
 
-    def __init__(self, fh, size, parse):
+    ``lead`` (a byte class, see logwindow_formats.Format) lets the scans pass over lines that cannot
+    start with a timestamp without looking at each of them in Python."""
+
+    def __init__(self, fh, size, parse, lead=None):
         self.fh = fh
         self.size = size
         self.parse = parse
+        self._lead = re.compile(b"\n" + lead) if lead else None
         self.reads = 0
         self._cstart = 0
         self._cbuf = b""
@@ -118,6 +123,25 @@ class Probe(object):
             hi = low
         return None
 
+    def _next_start(self, pos, stop):
+        """The first line start after pos and before stop that may hold a timestamp; stop when none."""
+        limit = min(stop, self.size)
+        if self._lead is None:
+            nxt = self._eol(pos, limit - 1) + 1
+            return nxt if nxt < limit else stop
+        while pos < limit - 1:
+            if not (self._cstart <= pos and pos + 1 < self._cstart + len(self._cbuf)):
+                self._fill(pos)
+                if len(self._cbuf) < 2:
+                    break
+            c0 = self._cstart
+            m = self._lead.search(self._cbuf, pos - c0, limit - c0)
+            if m:
+                return c0 + m.start() + 1
+            # A line break at the end of the window may have its first byte in the next one.
+            pos = c0 + len(self._cbuf) - 1
+        return stop
+
     def head(self, pos):
         """The first LINE_HEAD bytes of the line starting at pos, without its line break."""
         want = min(LINE_HEAD, self.size - pos)
@@ -140,7 +164,7 @@ class Probe(object):
         j = i + 1
         known = j < len(self._from)
         stop = self._from[j] if known else self.size + 1
-        pos = 0 if off == 0 else self._eol(off - 1, stop - 1) + 1
+        pos = 0 if off == 0 else self._next_start(off - 1, stop)
         while True:
             if pos >= stop:
                 answer = self._answer[j] if known else (self.size, None)
@@ -152,7 +176,7 @@ class Probe(object):
             if ts is not None:
                 answer = (pos, ts)
                 break
-            pos = self._eol(pos, stop - 1) + 1
+            pos = self._next_start(pos, stop)
         if known and self._answer[j] == answer:
             self._from[j] = off
         else:
@@ -176,6 +200,8 @@ class Probe(object):
     def last_stamp_before(self, end, floor=0):
         """(instant, line head) of the last timestamped line starting before offset end and at or after
         floor (a line start); (None, None) when there is none. Reads backwards."""
+        if self._lead is not None:
+            return self._last_with_lead(end, floor)
         hi = min(end, self.size)
         while hi > floor:
             nl = self._last_nl(floor, hi - 1)
@@ -185,6 +211,29 @@ class Probe(object):
             if ts is not None:
                 return ts, line
             hi = start
+        return None, None
+
+    def _last_with_lead(self, end, floor):
+        """last_stamp_before over the line starts that may hold a timestamp, window by window."""
+        hi = min(end, self.size)
+        while hi > floor + 1:
+            low = max(floor, hi - CACHE)
+            self._fill(low)
+            starts = [low + m.start() + 1 for m in self._lead.finditer(self._cbuf, 0, hi - low)]
+            for start in reversed(starts):
+                line = self.head(start)
+                ts = self.parse(line)
+                if ts is not None:
+                    return ts, line
+            if low == floor:
+                break
+            # Overlap by one byte: the line starting at low has its line break just before it.
+            hi = low + 1
+        if floor < min(end, self.size):
+            line = self.head(floor)
+            ts = self.parse(line)
+            if ts is not None:
+                return ts, line
         return None, None
 
     def cut(self, start, cap):
@@ -203,7 +252,7 @@ def slice_plain(fh, size, parser, start, end, max_bytes=None, head=HEAD_FIRST):
     HEAD_FIRST (no previous file known) to keep them with the file's first entry."""
     sl = Slice()
     sl.format = parser.fmt.name
-    probe = Probe(fh, size, parser)
+    probe = Probe(fh, size, parser, parser.fmt.lead)
     first_off, first_ts = probe.next_stamp(0)
     if first_ts is None:
         sl.skipped = "no timestamped line" if size else "empty file"

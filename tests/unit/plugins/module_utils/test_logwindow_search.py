@@ -14,6 +14,7 @@ import pytest
 from ansible_collections.alertops.remediation.plugins.module_utils import logwindow_search as ls
 from ansible_collections.alertops.remediation.plugins.module_utils import logwindow_stream as st
 from tests.support.logsamples import TRACE
+from tests.support.logsamples import ZK_PATTERN
 from tests.support.logsamples import US
 from tests.support.logsamples import gen_entries
 from tests.support.logsamples import instant
@@ -168,14 +169,15 @@ def test_binary_search_reads_little(tmp_path):
 # Property: binary search == streaming == full linear scan, byte for byte
 # ------------------------------------------------------------------------------------------------
 
-def test_random_windows_equal_linear_scan(tmp_path):
+@pytest.mark.parametrize("fmt", ["auto", ZK_PATTERN], ids=["zookeeper", "pattern"])
+def test_random_windows_equal_linear_scan(tmp_path, fmt):
     rng = random.Random(20261121)
     lines = gen_entries(datetime.datetime(2026, 11, 21, 9, 0, 0), 6000, rng, head_orphans=2)
     path = write(str(tmp_path / "z.log"), lines)
     gz = gzip_copy(path)
     stamps = [ref_ts(x) for x in lines if ref_ts(x) is not None]
     lo, hi = stamps[0] - 120 * US, stamps[-1] + 120 * US
-    for dummy in range(300):
+    for dummy in range(300 if fmt == "auto" else 100):
         kind = rng.randrange(3)
         if kind == 0:          # arbitrary instants
             a, b = sorted(rng.randrange(lo, hi) for dummy in range(2))
@@ -185,8 +187,8 @@ def test_random_windows_equal_linear_scan(tmp_path):
             s = rng.choice(stamps)
             a, b = s + rng.choice([-1, 0, 1]), s + rng.choice([0, 1, 10 ** 6])
         expected = reference_select(lines, a, b)
-        assert plain_bytes(path, a, b) == expected, (a, b)
-        if kind == 0 and rng.randrange(5) == 0:
+        assert plain_bytes(path, a, b, fmt=fmt) == expected, (a, b)
+        if kind == 0 and rng.randrange(5) == 0 and fmt == "auto":
             assert stream_select(gz, a, b)[0] == expected
 
 
@@ -244,15 +246,16 @@ def long_line_log(path, stretch, newlines=False):
     return lines
 
 
+@pytest.mark.parametrize("fmt", ["auto", ZK_PATTERN], ids=["zookeeper", "pattern"])
 @pytest.mark.parametrize("newlines", [False, True])
-def test_search_reads_each_byte_a_bounded_number_of_times(tmp_path, newlines):
+def test_search_reads_each_byte_a_bounded_number_of_times(tmp_path, newlines, fmt):
     path = str(tmp_path / "long.log")
-    lines = long_line_log(path, 4 * 2 ** 20, newlines)
+    lines = long_line_log(path, 2 ** 20, newlines)
     size = os.path.getsize(path)
-    parser = parser_for(path)
+    parser = parser_for(path, fmt=fmt)
     with open(path, "rb") as raw:
         fh = CountingFile(raw)
-        probe = ls.Probe(fh, size, parser)
+        probe = ls.Probe(fh, size, parser, parser.fmt.lead)
         for line in lines[250:310] + lines[-60:]:
             ts = ref_ts(line)
             if ts is None:
@@ -263,7 +266,13 @@ def test_search_reads_each_byte_a_bounded_number_of_times(tmp_path, newlines):
         probe.last_stamp_before(size - 4000, 1000)
     assert fh.read_bytes <= 3 * size, (fh.read_bytes, size)
     start, end = ref_ts(lines[299]), ref_ts(lines[-299])
-    assert plain_bytes(path, start, end) == reference_select(lines, start, end)
+    assert plain_bytes(path, start, end, fmt=fmt) == reference_select(lines, start, end)
+    # A window that ends inside the stretch, and a file that ends with it.
+    assert plain_bytes(path, start, ref_ts(lines[299]) + 1, fmt=fmt) == reference_select(lines, start, start + 1)
+    tail = str(tmp_path / "tail.log")
+    write(tail, lines[:301 if not newlines else len(lines) - 300])
+    assert plain_bytes(tail, start, end, fmt=fmt) == reference_select(lines[:301 if not newlines else len(lines) - 300],
+                                                                       start, end)
 
 
 def test_stream_hands_out_bounded_pieces_of_a_long_line(tmp_path):
