@@ -21,7 +21,8 @@ description:
     its first timestamp (the tail of an entry from the previous rotated file) go with the file's first entry.
   - Each slice is stored under its original path without the leading C(/) (a slice of a C(.gz) file is
     stored decompressed, without the C(.gz) suffix). C(MANIFEST.json) lists per file the first and last
-    timestamp in the slice, the number of lines and bytes, the sha256 and whether the slice was truncated.
+    timestamp in the slice, the number of lines and bytes, the sha256 and whether (and by which cap) the
+    slice was truncated.
   - The bundle is deterministic (the same slices give the same bytes), so a run that selects what the
     existing O(dest) already holds reports no change. Source logs are only read, never modified.
   - A window with nothing in it gives an empty but valid bundle (only C(MANIFEST.json)) and RV(matched=0),
@@ -125,7 +126,10 @@ options:
   dest:
     description:
       - Path of the tar.gz bundle to write on the host. Its directory must exist. Written with mode
-        C(0600) through a temporary file in the same directory and an atomic rename.
+        C(0600) through a temporary file in the same directory and an atomic rename, both relative to
+        the directory opened once.
+      - An existing O(dest) must be a regular file. A symbolic link on the way to its directory must be
+        owned by root, by the user the module runs as, or by a user who could create files there.
     type: path
     required: true
   max_bytes:
