@@ -97,9 +97,9 @@ options:
   timezone:
     description:
       - Time zone of the log lines (and of O(at), O(start), O(end) when they carry no offset). An IANA name
-        such as C(Asia/Shanghai), resolved with the host's time-zone database (through C(zoneinfo) when the
-        Python has it, else by reading the TZif files under C(/usr/share/zoneinfo), so Python 3.6 works
-        too); or a fixed offset such as C(+08:00) or C(UTC).
+        such as C(Asia/Shanghai), read from the host's time-zone database (the TZif files under
+        C(/usr/share/zoneinfo), on every Python, with the same answers as C(zoneinfo)); or a fixed offset
+        such as C(+08:00) or C(UTC).
       - Default is the host's zone (C($TZ), else C(/etc/localtime)).
       - Log lines that carry their own offset (ISO 8601 with C(Z) or C(+08:00)) are read as that instant.
       - A wall time that occurs twice (clocks set back) is read as its first occurrence; one that does not
@@ -120,7 +120,9 @@ options:
         Or an explicit pattern, a dictionary with C(pattern), a regular expression with a named group
         C(ts) searched in each line (anchor it with C(^) if it must start the line), and C(time_format), a
         C(strptime) format for the group's text (C(%z) accepts C(+0800), C(+08:00) and C(Z)); for example
-        C({pattern: '\[(?P<ts>[^\]]+)\]', time_format: '%d/%b/%Y:%H:%M:%S %z'}).
+        C({pattern: '\[(?P<ts>[^\]]+)\]', time_format: '%d/%b/%Y:%H:%M:%S %z'}). The pattern (at most
+        1024 characters) runs on the first 8 KiB of each line; Python's regular expressions have no time
+        limit, so keep it free of nested repetition.
     type: raw
     default: auto
   dest:

@@ -270,9 +270,9 @@ def test_search_reads_each_byte_a_bounded_number_of_times(tmp_path, newlines, fm
     # A window that ends inside the stretch, and a file that ends with it.
     assert plain_bytes(path, start, ref_ts(lines[299]) + 1, fmt=fmt) == reference_select(lines, start, start + 1)
     tail = str(tmp_path / "tail.log")
-    write(tail, lines[:301 if not newlines else len(lines) - 300])
-    assert plain_bytes(tail, start, end, fmt=fmt) == reference_select(lines[:301 if not newlines else len(lines) - 300],
-                                                                       start, end)
+    head = lines[:301 if not newlines else len(lines) - 300]
+    write(tail, head)
+    assert plain_bytes(tail, start, end, fmt=fmt) == reference_select(head, start, end)
 
 
 def test_stream_hands_out_bounded_pieces_of_a_long_line(tmp_path):
