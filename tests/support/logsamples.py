@@ -3,14 +3,11 @@
 """Log samples for the log window's tests, and the references they are checked against: an independent
 full linear scan (``reference_select``) and a zone backed by the standard library's zoneinfo."""
 import calendar
-import contextlib
 import datetime
 import gzip
 import os
 import random
 import re
-import shutil
-import tempfile
 
 from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_formats import make_parser
 from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_search import slice_plain
@@ -105,18 +102,6 @@ def zk_log(directory, seed=7, count=3000):
     """(path, lines) of a generated zookeeper.log in directory."""
     lines = gen_entries(datetime.datetime(2026, 11, 21, 9, 0, 0), count, random.Random(seed))
     return write(os.path.join(str(directory), "zookeeper.log"), lines), lines
-
-
-@contextlib.contextmanager
-def shared_tmpdir(prefix):
-    """A temporary directory every user can traverse (pytest's tmp_path is private to root), for
-    tests that plant files owned by another user or run a module as another user."""
-    path = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
-    os.chmod(path, 0o755)
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def parser_for(path, zone=UTC, fmt="auto"):

@@ -8,14 +8,14 @@ import stat
 import pytest
 
 from ansible_collections.alertops.remediation.plugins.module_utils import safefile
-from tests.support.logsamples import shared_tmpdir
+from tests.support.modrun import shared_tempdir
 
 NOBODY = 65534
 
 
 @pytest.fixture
 def box():
-    with shared_tmpdir("safefile-") as path:
+    with shared_tempdir("safefile-") as path:
         yield path
 
 

@@ -13,9 +13,10 @@ import tarfile
 import pytest
 
 from ansible_collections.alertops.remediation.plugins.modules import log_window
-from tests.support.logsamples import shared_tmpdir
+from tests.support.modrun import as_user
 from tests.support.modrun import run_main
 from tests.support.modrun import run_module
+from tests.support.modrun import shared_tempdir
 
 
 def zk_line(dt, msg):
@@ -251,14 +252,12 @@ def test_bundle_is_a_valid_targz_in_memory(tmp_path, capsys):
 # ------------------------------------------------------------------------------------------------
 
 NOBODY = 65534
-# Runs the module as nobody: the shell (still root) opens the args file, the module reads it on stdin.
-AS_NOBODY = ("sh", "-c", 'exec setpriv --reuid=%d --regid=%d --clear-groups "$0" "$1" < "$2"' % (NOBODY, NOBODY))
 SECRET = zk_line(T0 + datetime.timedelta(hours=1), "SECRET only root may read this")
 
 
 @pytest.fixture
 def open_dir():
-    with shared_tmpdir("lw-unit-") as path:
+    with shared_tempdir("lw-unit-") as path:
         yield path
 
 
@@ -355,7 +354,7 @@ def test_unreadable_sibling_is_skipped_with_its_reason(open_dir):
     out = os.path.join(open_dir, "out")
     os.mkdir(out)
     os.chown(out, NOBODY, NOBODY)
-    res, rc = run_module("log_window", window_args(base, os.path.join(out, "b.tar.gz")), prefix=AS_NOBODY)
+    res, rc = run_module("log_window", window_args(base, os.path.join(out, "b.tar.gz")), **as_user(NOBODY))
     assert rc == 0, res
     assert "permission denied" in reasons(res)[hidden].lower()
     assert [f["path"] for f in res["files"]] == [base]
