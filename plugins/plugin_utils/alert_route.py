@@ -31,6 +31,9 @@ MAX_HOST_VALUE = 253
 NOTHING_RUN = "Nothing was run on any host."
 SURVEY_LABELS = (("alertname", "alert_name"), ("instance", "alert_host"), ("ClientIP", "zk_alarm_client_ip"),
                  ("ServerIP", "zk_alarm_server_ip"))
+# every variable read_alert() reads, as stored: the playbook's interface to the rulebooks and surveys
+READ_VARIABLES = ("alert_payload",) + tuple(var for _, var in SURVEY_LABELS) + ("alert_time", "alert_status",
+                                                                                "ansible_eda")
 STATUSES = ("firing", "resolved")
 SCOPES = ("host", "ensemble")
 # RFC 3339 with ASCII digits only (\d would accept any Unicode digit); Alertmanager's zero time 0001-... is "unset".

@@ -12,8 +12,8 @@ PORTS = "no_port_mapping_for_exporter"
 ZK = "ALM-13007"
 START = "2026-11-21T10:15:30.123456789Z"
 
-# the inventory of tests/eda/conftest.py fake_inventory: names, ansible_host, the ensemble variable, groups
-HOSTS = {
+# the inventory of the playbook-level suites too (tests/eda/conftest.py fake_inventory)
+FAKE_HOSTS = {
     "agent1": {"ansible_host": "198.18.0.11"},
     "agent2": {"ansible_host": "198.18.0.12"},
     "zk1": {"ansible_host": "198.18.0.13"},
@@ -22,18 +22,19 @@ HOSTS = {
     "zkb1": {"ansible_host": "198.18.0.23", "zookeeper_connections_group": "zookeeper_b"},
     "zkb2": {"ansible_host": "198.18.0.24", "zookeeper_connections_group": "zookeeper_b"},
     "twin": {"ansible_host": "198.18.0.11"},
-    "noaddr": {},
-    "zkx": {"ansible_host": "198.18.0.30", "zookeeper_connections_group": "zookeeper_x"},
-    "zky": {"ansible_host": "198.18.0.31", "zookeeper_connections_group": "no_such_group"},
-    "zkz": {"ansible_host": "198.18.0.32", "zookeeper_connections_group": "zookeeper_b"},
 }
-GROUPS = {
-    "all": list(HOSTS),
-    "ocp_agents": ["agent1", "agent2", "noaddr"],
-    "zookeeper": ["zk1", "zk2", "zk3", "zkb1", "zkb2", "zkx", "zky", "zkz"],
+FAKE_GROUPS = {
+    "ocp_agents": ["agent1", "agent2"],
+    "zookeeper": ["zk1", "zk2", "zk3", "zkb1", "zkb2"],
     "zookeeper_b": ["zkb1", "zkb2"],
-    "zookeeper_x": ["zkx", "agent2"],
 }
+# and corner cases for the unit tables: no ansible_host, ensemble groups that are wrong in three ways
+HOSTS = dict(FAKE_HOSTS, noaddr={},
+             zkx={"ansible_host": "198.18.0.30", "zookeeper_connections_group": "zookeeper_x"},
+             zky={"ansible_host": "198.18.0.31", "zookeeper_connections_group": "no_such_group"},
+             zkz={"ansible_host": "198.18.0.32", "zookeeper_connections_group": "zookeeper_b"})
+GROUPS = dict(FAKE_GROUPS, all=list(HOSTS), ocp_agents=FAKE_GROUPS["ocp_agents"] + ["noaddr"],
+              zookeeper=FAKE_GROUPS["zookeeper"] + ["zkx", "zky", "zkz"], zookeeper_x=["zkx", "agent2"])
 
 
 def firing(labels, **extra):
