@@ -5,13 +5,11 @@ import glob
 import json
 import os
 import urllib.parse
-import warnings
 
 import pytest
 import yaml
 
 from ansible.parsing.dataloader import DataLoader
-from ansible.plugins.loader import init_plugin_loader
 from ansible.template import Templar
 
 from ansible_collections.alertops.remediation.plugins.action import alert_route as action
@@ -26,9 +24,9 @@ from tests.unit.plugins.action.alert_cases import FORBIDDEN, GROUPS, HOSTS, PORT
 
 HOUR = 3600
 NOW = 1_800_000_000.0
-with warnings.catch_warnings():  # the collection finder may be configured already: fine
-    warnings.simplefilter("ignore")
-    init_plugin_loader()  # lookups (pipe) resolve as in a playbook run
+# A rendered "{{ 7 * 7 }}" shows as 49; a rendered lookup would raise here (the plugin loader is not set up
+# in unit tests), so either way rendering cannot go unnoticed.
+JINJA = "{{ 7 * 7 }}{{ lookup('ansible.builtin.pipe', 'touch %s') }}"
 
 
 def args(report_dir, **extra):
@@ -77,7 +75,7 @@ def records(report_dir):
 # ------------------------------------------------------------------------------------------ alert text is data
 def test_returned_strings_never_render(tmp_path):
     marker = tmp_path / "executed"
-    jinja = "{{ lookup('ansible.builtin.pipe', 'touch %s') }}" % marker
+    jinja = JINJA % marker
     alert = firing({"alertname": PORTS, "instance": "agent1", "note": jinja},
                    annotations={"summary": jinja}, startsAt=jinja, fingerprint=jinja)
     result = action.route_and_record(task_vars(alert_payload=payload(alert)), args(tmp_path, plan_only=True), False)
@@ -92,27 +90,29 @@ def test_returned_strings_never_render(tmp_path):
 
 def test_a_refusal_message_never_renders(tmp_path):
     marker = tmp_path / "executed"
-    jinja = "{{ lookup('ansible.builtin.pipe', 'touch %s') }}agent1" % marker
+    jinja = JINJA % marker + "agent1"
     result = action.route_and_record(task_vars(alert_name=PORTS, alert_host=jinja), args(tmp_path), False)
     assert "contain characters no host name" in result["refused"]
     assert render(result["refused"]) == result["refused"]
     assert not marker.exists()
 
 
-def test_the_same_value_does_render_when_not_marked(tmp_path):
-    """the check above can fail: the hostile value as Ansible stores an extra var does run."""
-    marker = tmp_path / "executed"
-    render(trust_as_template("{{ lookup('ansible.builtin.pipe', 'touch %s') }}" % marker))
-    assert marker.exists()
+def test_the_same_value_does_render_when_not_marked():
+    """the check above can fail: text as Ansible stores an extra var is rendered when read."""
+    assert str(render(trust_as_template("{{ 7 * 7 }}"))) == "49"
+    with pytest.raises(Exception):
+        render(trust_as_template(JINJA % "/nonexistent/x"))
 
 
 def test_survey_variables_are_read_as_stored(tmp_path):
     marker = tmp_path / "executed"
-    jinja = "{{ lookup('ansible.builtin.pipe', 'touch %s') }}" % marker
+    jinja = JINJA % marker
     result = action.route_and_record(task_vars(alert_name=PORTS, alert_host="agent1", alert_time=jinja,
                                                zk_alarm_client_ip=jinja), args(tmp_path, plan_only=True), False)
     assert result["decision"]["alarm_time_ignored"] == jinja
     assert result["decision"]["source"] == "survey"
+    for s in strings(result):  # on 2.19 the survey's text arrives trusted: wrap_var must untrust it
+        assert render(s) == s, s
     assert not marker.exists()
 
 
