@@ -17,10 +17,7 @@ import json
 import os
 import time
 
-try:
-    from collections.abc import Mapping
-except ImportError:  # pragma: no cover
-    from collections import Mapping
+from collections.abc import Mapping
 
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display

@@ -15,14 +15,8 @@ import datetime
 import json
 import re
 
-try:
-    from collections.abc import Mapping
-except ImportError:  # pragma: no cover - Python 2 is not a controller any more
-    from collections import Mapping
-try:
-    from urllib.parse import unquote_plus
-except ImportError:  # pragma: no cover
-    from urllib import unquote_plus
+from collections.abc import Mapping
+from urllib.parse import unquote_plus
 
 # An Alertmanager alert is a few KiB; a cap keeps a hostile payload from costing time or memory.
 MAX_PAYLOAD = 1024 * 1024
@@ -32,8 +26,8 @@ NOTHING_RUN = "Nothing was run on any host."
 SURVEY_LABELS = (("alertname", "alert_name"), ("instance", "alert_host"), ("ClientIP", "zk_alarm_client_ip"),
                  ("ServerIP", "zk_alarm_server_ip"))
 # every variable read_alert() reads, as stored: the playbook's interface to the rulebooks and surveys
-READ_VARIABLES = ("alert_payload",) + tuple(var for _, var in SURVEY_LABELS) + ("alert_time", "alert_status",
-                                                                                "ansible_eda")
+READ_VARIABLES = (("alert_payload",) + tuple(var for dummy, var in SURVEY_LABELS)
+                  + ("alert_time", "alert_status", "ansible_eda"))
 STATUSES = ("firing", "resolved")
 SCOPES = ("host", "ensemble")
 # RFC 3339 with ASCII digits only (\d would accept any Unicode digit); Alertmanager's zero time 0001-... is "unset".
@@ -224,7 +218,7 @@ def route_alert(alert, source, routes, inventory, groups, play_hosts, forbidden_
                       % (quote(name, 120), ", ".join(known_alertnames(routes)), NOTHING_RUN))
     host_values = _host_values(name, route, labels)
     label_vars = _label_vars(name, route, labels)
-    _refuse_unsafe_values(name, [v for _, v in host_values] + list(label_vars.values()), forbidden_chars)
+    _refuse_unsafe_values(name, [v for dummy, v in host_values] + list(label_vars.values()), forbidden_chars)
     _refuse_unexpected_forms(name, route, label_vars)
     host = _resolve_host(name, route, host_values, inventory)
     limit, ensemble_group = _hosts_of_run(name, route, host, inventory, groups)

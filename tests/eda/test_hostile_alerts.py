@@ -171,8 +171,8 @@ def test_hostile_payloads_and_names(core, fake_inventory, tmp_path):
             firing({"alertname": PORTS, "instance": "agent1"}, status=expr))]),
         ("ansible_eda.event", ["-e", vars_file(tmp_path, "eda.json", {"ansible_eda": {"event": firing(
             {"alertname": PORTS, "instance": expr, "svr_ip": expr})}})]),
-        ("survey alert name with a template", ["-e", vars_file(tmp_path, "name.json", {"alert_name": expr,
-                                                                                         "alert_host": "agent1"})]),
+        ("survey alert name with a template",
+         ["-e", vars_file(tmp_path, "name.json", {"alert_name": expr, "alert_host": "agent1"})]),
         ("host label that names no inventory host next to one that does", ["-e", "alert_payload=" + payload(
             firing({"alertname": PORTS, "instance": "agent1", "svr_ip": "198.18.0.99"}))]),
     ]

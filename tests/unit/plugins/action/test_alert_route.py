@@ -233,7 +233,7 @@ def test_read_alert_from_payload_first():
 
 def test_read_alert_decodes_once_only():
     alert = firing({"alertname": PORTS, "instance": "%7B%7B x %7D%7D", "plus": "a+b"})
-    got, _ = read_alert({"alert_payload": payload(alert)})
+    got = read_alert({"alert_payload": payload(alert)})[0]
     assert got["labels"]["instance"] == "%7B%7B x %7D%7D" and got["labels"]["plus"] == "a+b"
 
 
@@ -247,7 +247,7 @@ def test_read_alert_from_survey_variables():
 
 def test_read_alert_survey_timestamp_and_numbers_become_text():
     when = datetime.datetime(2026, 11, 21, 2, 15, 30, tzinfo=datetime.timezone.utc)
-    got, _ = read_alert({"alert_name": PORTS, "alert_host": 12, "alert_time": when, "alert_status": "resolved"})
+    got = read_alert({"alert_name": PORTS, "alert_host": 12, "alert_time": when, "alert_status": "resolved"})[0]
     assert got["labels"]["instance"] == "12" and got["startsAt"] == "2026-11-21 02:15:30+00:00"
     assert got["status"] == "resolved" and alarm_time(got["startsAt"])[0] == got["startsAt"]
 

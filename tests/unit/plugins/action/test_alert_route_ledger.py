@@ -176,12 +176,12 @@ def _judge_in_child(path, episode, queue):
 def test_concurrent_copies_of_one_episode_run_once(tmp_path, rounds):
     path = str(tmp_path / "attempts.json")
     queue = multiprocessing.Queue()
-    procs = [multiprocessing.Process(target=_judge_in_child, args=(path, ep(1), queue)) for _ in range(8)]
+    procs = [multiprocessing.Process(target=_judge_in_child, args=(path, ep(1), queue)) for dummy in range(8)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(60)
-    verdicts = sorted(queue.get(timeout=10) for _ in procs)
+    verdicts = sorted(queue.get(timeout=10) for dummy in procs)
     assert verdicts == sorted([VERDICT_RUN] + [VERDICT_DUPLICATE] * 7)
 
 
@@ -193,5 +193,5 @@ def test_concurrent_new_episodes_stop_at_the_bound(tmp_path):
         p.start()
     for p in procs:
         p.join(60)
-    verdicts = sorted(queue.get(timeout=10) for _ in procs)
+    verdicts = sorted(queue.get(timeout=10) for dummy in procs)
     assert verdicts == sorted([VERDICT_RUN] * 3 + [VERDICT_NEEDS_HUMAN] * 3)
