@@ -87,13 +87,17 @@ def decision_of(decision, verdict):
     return "verify" if decision["check"] else "remediate"
 
 
-def write_record(report_dir, decision):
+def file_part(text):
+    """text as a piece of a file name: ASCII letters, digits and ._- only, at most 64 characters."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in text)[:64]
+
+
+def write_record(report_dir, decision, now):
     """One JSON file per decision under REPORT_DIR/alerts, never over an existing file or through a link."""
     folder = os.path.join(report_dir, "alerts")
     os.makedirs(folder, mode=0o750, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    safe = "".join(c if c.isalnum() and c.isascii() or c in "._-" else "_" for c in decision["host"])[:64]
-    name = "%s-%s-%s-%s.json" % (stamp, decision["runbook"], safe, binascii.hexlify(os.urandom(4)).decode())
+    name = "%s-%s-%s-%s.json" % (time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)), file_part(decision["runbook"]),
+                                 file_part(decision["host"]), binascii.hexlify(os.urandom(4)).decode())
     path = os.path.join(folder, name)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o640)
     with os.fdopen(fd, "w") as handle:
@@ -181,7 +185,7 @@ def route_and_record(task_vars, args, check_mode, now=None):
     if judged and judged["previous"]:
         decision["duplicate_of"] = utc(judged["previous"]["at"])
     try:
-        record = write_record(args["report_dir"], decision)
+        record = write_record(args["report_dir"], decision, now)
     except OSError as exc:
         result["refused"] = wrap_var("the decision could not be recorded under %s (%s). %s"
                                      % (args["report_dir"], exc.strerror, NOTHING_RUN))

@@ -228,3 +228,11 @@ def test_max_attempts_from_the_playbook(tmp_path):
     with open(os.path.join(os.path.dirname(action.__file__), "..", "..", "playbooks", "remediate_alert.yml")) as fh:
         play_vars = yaml.safe_load(fh)[0]["vars"]
     assert play_vars["remediate_alert_max_attempts"] == 3 and play_vars["remediate_alert_attempt_window"] == HOUR
+
+
+@pytest.mark.parametrize("text, part", [
+    ("agent1", "agent1"), ("zk-1.example_b", "zk-1.example_b"), ("../../etc/passwd", ".._.._etc_passwd"),
+    ("h\u00f6st\x00", "h_st_"), ("a" * 100, "a" * 64),
+])
+def test_record_file_names_stay_in_the_folder(text, part):
+    assert action.file_part(text) == part
