@@ -328,7 +328,7 @@ def test_fault_the_runbook_cannot_fix_stops_after_bounded_attempts(lab_with_aler
     [stop] = runs(report_dir, decision="needs human")
     assert len(stop["attempts"]) == 3 and stop["run"] is False
     reports = [r for r in ports_reports(report_dir) if not r["check_mode"]]
-    assert [r["status"] for r in reports] == ["failed"] * 3, reports
+    assert len(reports) == 3 and all(r["status"] in ("refused", "failed") for r in reports), reports
     out = rb.output()
     assert "NEEDS A HUMAN" in out and "tried 3 times" in out, out[-5000:]
 
