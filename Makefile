@@ -39,7 +39,7 @@ help:
 	@echo "make demo      set up, bring up the lab, run the main remediation against it, tear down"
 	@echo "make test      set up, then run lint, sanity, unit, integration, lab, molecule and EDA/AWX tests"
 	@echo "make bench     ratio benchmarks against the incumbents (results in benchmarks/RESULTS.md)"
-	@echo "make lab-up    create the built-in lab (namespaced hosts, agent simulator, ZooKeeper)"
+	@echo "make lab-up    create the built-in lab (namespaced hosts, agent simulator, ZooKeeper); AGENTS=N adds a fleet"
 	@echo "make lab-down  remove everything the lab made"
 
 setup: apt venv collection
@@ -137,8 +137,9 @@ demo: setup
 bench: setup
 	$(PY) benchmarks/run.py
 
+# make lab-up AGENTS=40: the default lab plus a fleet of 40 agent hosts (lab/README.md, "A fleet")
 lab-up: setup
-	$(PY) lab/labctl.py up
+	$(PY) lab/labctl.py up $(if $(AGENTS),--agents $(AGENTS))
 
 lab-down:
 	@if [ -x $(PY) ]; then $(PY) lab/labctl.py down; else python3 lab/labctl.py down; fi
