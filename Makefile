@@ -32,7 +32,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 PYTEST := $(BIN)/pytest -p no:cacheprovider -o console_output_style=classic
 
-.PHONY: help setup apt venv floor-venv collection lint sanity units integration lab-tests eda-tests molecule test demo \
+.PHONY: help setup apt venv floor-venv floor-tests collection lint sanity units integration lab-tests eda-tests molecule test demo \
         bench lab-up lab-down clean
 
 help:
@@ -102,13 +102,20 @@ $(FLOOR_VENV)/.stamp: Makefile
 	$(FLOOR_VENV)/bin/pip install -q 'ansible-core~=$(FLOOR_CORE).0' pytest==9.2.0 jsonschema==4.26.0
 	@touch $@
 
+# Only the suites that must hold on the declared floor: the unit tests in the floor's virtualenv, and the
+# hostile-alert suite with the floor's ansible-playbook (make units and make eda-tests run them too).
+floor-tests: setup floor-venv
+	$(FLOOR_VENV)/bin/pytest -p no:cacheprovider -q tests/unit
+	$(PYTEST) -q tests/eda/test_hostile_alerts.py -k "2.16"
+
 integration: setup
 	$(PYTEST) -q tests/integration
 
 lab-tests: setup
 	$(PYTEST) -q tests/lab
 
-eda-tests: setup
+# the hostile-alert suite runs remediate_alert.yml on the floor's ansible-playbook too
+eda-tests: setup floor-venv
 	$(PYTEST) -q tests/eda
 
 molecule: setup
