@@ -191,6 +191,15 @@ def test_escalation_and_failure_without_it(kills, capsys):
     ({"respawn_window": 601}, ["respawn_window", "601", "600"]),
     ({"allow": ["("]}, ["allow", "'('"]),
     ({"allow": ["x" * 1001]}, ["allow", "at most 1000"]),
+    # Ansible's list of str would turn these into names ("1", "{}", "12.5") and drop the default protection
+    ({"protected": [1]}, ["protected", "1"]),
+    ({"protected": [None]}, ["protected", "None"]),
+    ({"protected": 12.5}, ["protected", "12.5"]),
+    ({"protected": True}, ["protected", "True"]),
+    ({"allow": [{}]}, ["allow", "{}"]),
+    ({"allow": 7}, ["allow", "7"]),
+    ({"allow": ["a\nb"]}, ["allow", "'a\\nb'"]),
+    ({"allow": ["a\r\nb"]}, ["allow", "'a\\r\\nb'"]),
 ])
 def test_bad_input_does_nothing(kills, capsys, args, words):
     result, code = run(capsys, args)
