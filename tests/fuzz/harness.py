@@ -62,11 +62,14 @@ class Case(object):
     """One run: `args` replace the base's; `expect` is refuse, accept or peer."""
 
     def __init__(self, target, option, args, expect, why=None, check_mode=None, uid=None, setup=None,
-                 servers=None, names=None, may_succeed=False, may_write=None, title=None):
+                 servers=None, sentinels=None, names=None, may_succeed=False, may_write=None, title=None,
+                 verify=None):
         self.target, self.option, self.args, self.expect, self.why = target, option, args, expect, why
         self.forced_mode = check_mode  # None: up to the seed (see Target._alternate)
         self.check_mode, self.uid, self.setup = bool(check_mode), uid, setup
         self.servers = target.servers if servers is None else servers
+        self.sentinels = target.sentinels if sentinels is None else target.sentinels + sentinels
+        self.verify = verify
         self.names = names
         self.may_succeed = may_succeed or expect in ("accept", "base")
         self.may_write = target.writes if may_write is None else may_write
@@ -108,13 +111,14 @@ class Target(object):
         """[(value, why it is valid)]: hostile-looking values the module must accept."""
         self.accepted.setdefault(option, []).extend((value, why, kwargs) for value, why in valid)
 
-    def peer(self, title, args=None, setup=None, servers=None, names=(), may_succeed=False, may_write=None,
-             check_mode=False, uid=None, option=None):
+    def peer(self, title, args=None, setup=None, servers=None, sentinels=None, names=(), may_succeed=False,
+             may_write=None, check_mode=False, uid=None, option=None, verify=None):
         """A hostile peer (server, file, program) with args over the base: the module must answer within
-        the deadline; when it fails its message contains every string of `names`."""
-        self.peers.append(dict(title=title, args=args or {}, setup=setup, servers=servers, names=list(names),
-                               may_succeed=may_succeed, may_write=may_write, check_mode=check_mode, uid=uid,
-                               option=option))
+        the deadline; when it fails its message contains every string of `names`; verify(result), when
+        given, is true of its result."""
+        self.peers.append(dict(title=title, args=args or {}, setup=setup, servers=servers, sentinels=sentinels,
+                               names=list(names), may_succeed=may_succeed, may_write=may_write,
+                               check_mode=check_mode, uid=uid, option=option, verify=verify))
 
     @property
     def options(self):
@@ -146,8 +150,9 @@ class Target(object):
 
     def peer_cases(self):
         return [Case(self, p["option"] or "peer", p["args"], "peer", setup=p["setup"], servers=p["servers"],
-                     names=p["names"], may_succeed=p["may_succeed"], may_write=p["may_write"],
-                     check_mode=p["check_mode"], uid=p["uid"], title=p["title"]) for p in self.peers]
+                     sentinels=p["sentinels"], names=p["names"], may_succeed=p["may_succeed"],
+                     may_write=p["may_write"], check_mode=p["check_mode"], uid=p["uid"], title=p["title"],
+                     verify=p["verify"]) for p in self.peers]
 
     def base_case(self, check_mode=False):
         return Case(self, "base", {}, "base", why="the base arguments are valid", check_mode=check_mode,
@@ -245,7 +250,7 @@ def run_case(case, root):
     argv, stdin, env = target.runner.command(args, case.check_mode, case.uid, workdir)
     spec = {
         "argv": argv, "stdin": stdin, "cwd": workdir, "deadline": DEADLINE, "uid": case.uid,
-        "sentinels": [dict(s) for s in target.sentinels], "servers": materialize(case.servers, workdir),
+        "sentinels": [dict(s) for s in case.sentinels], "servers": materialize(case.servers, workdir),
         "env": dict({"TMPDIR": os.path.join(workdir, "tmp"), "HOME": workdir, "LC_ALL": "C.UTF-8",
                      "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "PYTHONDONTWRITEBYTECODE": "1"},
                     **env),
@@ -330,6 +335,8 @@ def judge(case, report, before, after, args):
         assert not missing, "%s: the failure does not say %s: %r" % (where, missing, msg[:600])
     else:
         assert case.may_succeed, "%s: succeeded against a hostile peer: %s" % (where, json.dumps(result)[:800])
+    if case.verify:
+        assert case.verify(result), "%s: the result is not what the case expects: %s" % (where, json.dumps(result)[:1500])
     dead = [s for s in report["sentinels"] if not s["alive"] and not (case.expect in ("accept", "base") and s.get("expendable"))]
     assert not dead, "%s: signalled a process it had no reason to touch: %s" % (where, dead)
     assert not report["leftovers"], "%s: left processes running: %s" % (where, report["leftovers"])

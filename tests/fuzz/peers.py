@@ -12,6 +12,8 @@ Server kinds ({kind, port, ...}):
   http         an HTTP/1.0 server: routes {path: [status, body]}, 404 otherwise
   raw          answers the bytes `data` (latin-1 text) to any request, then closes
 """
+import ctypes
+import json
 import os
 import socket
 import subprocess
@@ -109,25 +111,42 @@ def serve(spec):
     threading.Thread(target=accept, daemon=True).start()
 
 
-_NAME = "import ctypes; ctypes.CDLL(None).prctl(%d, %%r, 0, 0, 0)" % PR_SET_NAME
-_LISTEN = ("import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1);"
-           "s.bind(('127.0.0.1', %d)); s.listen(8); print('ready', flush=True); time.sleep(3600)")
-_IDLE = "import time; print('ready', flush=True); time.sleep(3600)"
 ZOOKEEPER_MAIN = "org.apache.zookeeper.server.quorum.QuorumPeerMain"
+_IDLE = "import ctypes, time; ctypes.CDLL(None).prctl(%d, %%r, 0, 0, 0); print('ready', flush=True); time.sleep(3600)" \
+    % PR_SET_NAME
 
 
 def sentinel(spec):
-    """Start a sentinel: {name, port} a listener whose comm and argv[0] are `name`; {name, zookeeper:
-    CONF} a process whose command line is a ZooKeeper server's (java ... QuorumPeerMain CONF)."""
+    """Start a sentinel process and wait until it is in place:
+    {name, port[, kind]}: comm and argv[0] `name`, listening on 127.0.0.1:port (serving like the server
+    `kind` when given, else accepting nothing);
+    {name, zookeeper: CONF}: a command line like a ZooKeeper server's (java ... QuorumPeerMain CONF)."""
     name = spec["name"]
-    named = _NAME % name[:15].encode()
     if "zookeeper" in spec:
         # python reads the code after -c and leaves the rest to it; a java command-line reader skips the
         # two options ("-c" and the code, which starts with "-") and finds the main class and zoo.cfg.
-        code = "-0 or exec(%r)" % (named + "; " + _IDLE)
+        code = "-0 or exec(%r)" % (_IDLE % name[:15].encode())
         argv = [name, "-c", code, "-cp", "/usr/share/java/zookeeper.jar", ZOOKEEPER_MAIN, spec["zookeeper"]]
     else:
-        argv = [name, "-c", named + "; " + _LISTEN % spec["port"]]
+        argv = [name, os.path.abspath(__file__), json.dumps(spec)]
     proc = subprocess.Popen(argv, executable=PYTHON, stdout=subprocess.PIPE)
     proc.stdout.readline()
     return proc
+
+
+def _listen(spec):
+    """Body of a listening sentinel (run as `python peers.py SPEC` with argv[0] = its name)."""
+    ctypes.CDLL(None).prctl(PR_SET_NAME, spec["name"][:15].encode(), 0, 0, 0)
+    if spec.get("kind"):
+        serve(spec)
+    else:
+        holder = socket.socket()
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("127.0.0.1", spec["port"]))
+        holder.listen(8)
+    print("ready", flush=True)
+    time.sleep(3600)
+
+
+if __name__ == "__main__":
+    _listen(json.loads(sys.argv[1]))

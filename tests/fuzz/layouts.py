@@ -1,0 +1,80 @@
+"""What the base arguments need on disk, laid out in a case's directory: an OCP-Agent home (the lab's
+simulator), control scripts that misbehave, log directories holding hostile objects.
+
+Each builder is made once per session into a template and copied into the case (copying is cheaper than
+installing for every one of hundreds of cases).
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+
+from tests.fuzz import values
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+INSTALL = os.path.join(ROOT, "lab", "ocp_agent", "install.py")
+_TEMPLATES = {}
+_LOCK = threading.Lock()
+
+
+def _template(key, build):
+    with _LOCK:
+        if key not in _TEMPLATES:
+            path = tempfile.mkdtemp(prefix="alertops-fuzz-template-")
+            os.chmod(path, 0o755)
+            build(path)
+            _TEMPLATES[key] = path
+        return _TEMPLATES[key]
+
+
+def agent_home(flavor):
+    """setup(workdir): an OCP-Agent simulator home of `flavor` at workdir/agent (installed, not running)."""
+    def build(path):
+        subprocess.run([sys.executable, INSTALL, "--home", os.path.join(path, "agent"), "--flavor", flavor,
+                        "--svr-ip", "198.18.0.11"], check=True, stdout=subprocess.DEVNULL)
+
+    def setup(workdir):
+        shutil.copytree(os.path.join(_template(("agent", flavor), build), "agent"), os.path.join(workdir, "agent"),
+                        symlinks=True)
+    return setup
+
+
+def control_script(workdir, body):
+    """Replace the agentctl home's control script with a Python program `body`."""
+    path = os.path.join(workdir, "agent", "bin", "ocp_agentctl")
+    with open(path, "w") as handle:
+        handle.write("#!/usr/bin/python3\n%s\n" % body)  # any user can run it
+    os.chmod(path, 0o755)
+
+
+# Control scripts that misbehave: hang (holding its output pipes through a child), flood its output,
+# answer binary noise and fail.
+HANG = "import os, time\nos.fork()\nprint('starting', flush=True)\ntime.sleep(3600)"
+FLOOD = "import sys\nwhile True:\n    sys.stdout.write('x' * 65536)"
+NOISE = "import os, sys\nsys.stdout.buffer.write(os.urandom(200000))\nsys.exit(1)"
+
+
+def hostile_logs(workdir):
+    """The agent's log directory holding what a log reader must not open: a FIFO, links to a root-only
+    file and to a device, a directory, and a large regular log."""
+    log = os.path.join(workdir, "agent", "log")
+    secret = values.write_secret(workdir)
+    os.mkfifo(os.path.join(log, "ocp_agentd.log"))
+    os.symlink(secret, os.path.join(log, "ocp_mgragent.log"))
+    os.symlink("/dev/zero", os.path.join(log, "ocp_monagent.log"))
+    os.mkdir(os.path.join(log, "dir.log"))
+    with open(os.path.join(log, "big.log"), "wb") as handle:
+        handle.truncate(64 * 1024 * 1024)  # sparse: costs nothing on disk, a reader must not take it all
+
+
+def log_dir_link(workdir):
+    """The agent's log directory replaced by a link to a directory of root-only logs."""
+    log = os.path.join(workdir, "agent", "log")
+    shutil.rmtree(log)
+    private = os.path.join(workdir, "private")
+    os.mkdir(private, 0o700)
+    with open(os.path.join(private, "ocp_agentd.log"), "w") as handle:
+        handle.write(values.SECRET + "\n")
+    os.symlink(private, log)
