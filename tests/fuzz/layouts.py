@@ -78,3 +78,43 @@ def log_dir_link(workdir):
     with open(os.path.join(private, "ocp_agentd.log"), "w") as handle:
         handle.write(values.SECRET + "\n")
     os.symlink(private, log)
+
+
+def certificates():
+    """{ca, server_key, client_cert, client_key}: a self-signed certificate for 127.0.0.1 (the server's,
+    and the CA that verifies it) and a client certificate with its key, readable by any user."""
+    def build(path):
+        for name, subject in (("server", "/CN=127.0.0.1"), ("client", "/CN=fuzz-client")):
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", subject,
+                            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", os.path.join(path, name + ".key"),
+                            "-out", os.path.join(path, name + ".pem")], check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            os.chmod(os.path.join(path, name + ".key"), 0o644)
+    path = _template("certificates", build)
+    return {"ca": os.path.join(path, "server.pem"), "server_key": os.path.join(path, "server.key"),
+            "client_cert": os.path.join(path, "client.pem"), "client_key": os.path.join(path, "client.key")}
+
+
+ZK_FIXTURES = os.path.join(ROOT, "tests", "unit", "fixtures", "zookeeper")
+
+
+def zk_reply(name):
+    """A reply recorded from a real ZooKeeper 3.8 (tests/unit/fixtures/zookeeper)."""
+    with open(os.path.join(ZK_FIXTURES, name)) as handle:
+        return handle.read()
+
+
+def zookeeper(port, role="leader", refuse=(), tls=None):
+    """A four-letter-word server on `port` answering what a real `role` answered; the words of `refuse`
+    get the whitelist refusal."""
+    replies = dict((word, zk_reply("%s_%s.txt" % (role, word))) for word in ("srvr", "mntr", "conf", "cons", "stat"))
+    for word in refuse:
+        replies[word] = "%s is not executed because it is not in the whitelist.\n" % word
+    return dict(kind="words", port=port, replies=replies, tls=tls)
+
+
+def admin_server(port, role="leader"):
+    """An AdminServer on `port` answering what a real `role` answered."""
+    return dict(kind="http", port=port, routes=dict(
+        ("/commands/%s" % name, [200, zk_reply("%s_admin_%s.json" % (role, name))])
+        for name in ("monitor", "configuration", "connections")))

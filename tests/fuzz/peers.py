@@ -11,11 +11,13 @@ Server kinds ({kind, port, ...}):
   words        a ZooKeeper four-letter-word server: replies {word: text}; an unknown word is closed
   http         an HTTP/1.0 server: routes {path: [status, body]}, 404 otherwise
   raw          answers the bytes `data` (latin-1 text) to any request, then closes
+Any kind speaks TLS with `tls: {cert, key}`.
 """
 import ctypes
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -89,6 +91,10 @@ KINDS = {"drip": _drip, "silent": _silent, "garbage": _garbage, "flood": _flood,
 def serve(spec):
     """Start the server `spec` on 127.0.0.1 in threads of this process."""
     handler = KINDS[spec["kind"]]
+    context = None
+    if spec.get("tls"):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(spec["tls"]["cert"], spec["tls"]["key"])
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind(("127.0.0.1", spec["port"]))
@@ -97,6 +103,8 @@ def serve(spec):
     def handle(conn):
         try:
             conn.settimeout(600)
+            if context is not None:
+                conn = context.wrap_socket(conn, server_side=True)
             handler(conn, spec)
         except OSError:
             pass

@@ -22,8 +22,12 @@ def numbers():
 
 
 def strings():
-    """For names, addresses and one-line texts."""
-    return ["", "\x00", "x" * 100000, "\udcff", 12, 3.5, True, [], {"a": 1}, ["a", "b"], "\u202etxt.exe",
+    """For names, addresses and one-line texts.
+
+    No lone surrogate ("\\udcff"): ansible-core's AnsibleModule dies on one in any text option while it logs
+    the invocation (UnicodeEncodeError in _log_invocation), before any module code runs.
+    """
+    return ["", "\x00", "x" * 100000, 12, 3.5, True, [], {"a": 1}, ["a", "b"], "\u202etxt.exe",
             "../" * 50 + "etc/passwd"] + CONTROL + TEMPLATE
 
 
