@@ -46,6 +46,7 @@ SITE_PACKAGES = sysconfig.get_paths()["purelib"]
 # far within it, and one that waits per read instead of per reply is not.
 DEADLINE = 45.0
 NOBODY = 65534
+OUTPUT_MAX = 16 * 1024 * 1024  # the answer's bound (sandbox.py keeps this much of it)
 
 
 def rng_for(*names):
@@ -236,10 +237,9 @@ def _prepare(case, root):
     args = materialize(target.base(workdir), workdir)
     args.update(materialize(case.args, workdir))
     if case.uid is not None:
-        for folder, dirs, files in os.walk(workdir):
-            for name in [folder] + [os.path.join(folder, n) for n in dirs + files]:
-                if os.path.basename(name) != "secret":
-                    os.lchown(name, case.uid, case.uid)
+        # The case's directory is the caller's; what the setup made stays root's unless it says otherwise.
+        for path in (workdir, os.path.join(workdir, "tmp")):
+            os.chown(path, case.uid, case.uid)
     return workdir, args
 
 
@@ -299,9 +299,16 @@ def value_forms(value):
         return [str(value), str(value).lower()]
     if isinstance(value, (int, float)):
         return [repr(value), str(value), json.dumps(value)] + (["%g" % value] if isinstance(value, float) else [])
+    if value == "":
+        return ["''", '""', "empty"]
     if isinstance(value, str) and value.strip(" \t"):
         head = value[:24]
         return [head, repr(head)[1:-1][:24], json.dumps(head)[1:-1][:24], value.strip()[:24]]
+    if isinstance(value, dict) and len(value) == 1:
+        # one key of a mapping option (zoo.cfg settings): the message shows the key or its value
+        key, item = list(value.items())[0]
+        forms = [f for f in (value_forms(key) or []) + (value_forms(item) or []) if f]
+        return forms or None
     return None
 
 
@@ -309,6 +316,8 @@ def judge(case, report, before, after, args):
     where = case.describe()
     both = report["stdout"] + report["stderr"]
     assert not report["timed_out"], "%s: no answer within %ss (hang)" % (where, DEADLINE)
+    assert report["stdout_bytes"] <= OUTPUT_MAX, "%s: an answer of %d bytes (a bounded module answers in at most %d)" % (
+        where, report["stdout_bytes"], OUTPUT_MAX)
     assert "Traceback (most recent call last)" not in both, "%s: traceback\n%s" % (where, both[-3000:])
     assert values.SECRET not in both, "%s: the output shows a file the caller could not read" % where
     result = report["result"]

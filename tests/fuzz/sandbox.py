@@ -16,8 +16,8 @@ Input (JSON on stdin):
   sentinels   processes a buggy acting module might signal: {name, port} listeners, or
               {name: "java", zookeeper: CONF} a process that looks like a ZooKeeper server's JVM
   servers     hostile or scripted peers on 127.0.0.1: {kind, port, ...} (see peers.py)
-Output: rc, stdout, stderr, seconds, timed_out, sentinels (alive flags), leftovers (processes the
-command left running).
+Output: rc, stdout (its first OUTPUT_MAX bytes), stdout_bytes, stderr (its last OUTPUT_MAX bytes),
+seconds, timed_out, sentinels (alive flags), leftovers (processes the command left running).
 """
 import ctypes
 import json
@@ -36,6 +36,8 @@ MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
 _KEEP = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
          "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME}
 _LIBC = ctypes.CDLL(None, use_errno=True)
+# A module's answer is a few KiB to a few MiB; more is a flood (the harness fails the case on it).
+OUTPUT_MAX = 16 * 1024 * 1024
 # Stays writable: the case's own directory, the fresh /proc of this PID namespace (programs name
 # themselves through /proc/self/comm) except /proc/sys, and device nodes.
 _WRITABLE_FS = ("proc", "devtmpfs", "devpts")
@@ -125,7 +127,8 @@ def main():
     leftovers = sorted("%s (pid %d)" % (name, pid) for pid, (name, state) in _processes().items()
                        if pid not in before and pid != proc.pid and state != "Z")
     print(json.dumps({
-        "rc": proc.returncode, "stdout": out.decode("utf-8", "replace"), "stderr": err.decode("utf-8", "replace"),
+        "rc": proc.returncode, "stdout_bytes": len(out), "stdout": out[:OUTPUT_MAX].decode("utf-8", "replace"),
+        "stderr": err[-OUTPUT_MAX:].decode("utf-8", "replace"),
         "seconds": round(seconds, 3), "timed_out": timed_out, "sentinels": alive, "leftovers": leftovers,
     }))
 
