@@ -64,13 +64,14 @@ class Case(object):
 
     def __init__(self, target, option, args, expect, why=None, check_mode=None, uid=None, setup=None,
                  servers=None, sentinels=None, names=None, may_succeed=False, may_write=None, title=None,
-                 verify=None):
+                 verify=None, secret=False):
         self.target, self.option, self.args, self.expect, self.why = target, option, args, expect, why
         self.forced_mode = check_mode  # None: up to the seed (see Target._alternate)
         self.check_mode, self.uid, self.setup = bool(check_mode), uid, setup
         self.servers = target.servers if servers is None else servers
         self.sentinels = target.sentinels if sentinels is None else target.sentinels + sentinels
         self.verify = verify
+        self.secret = secret
         self.names = names
         self.may_succeed = may_succeed or expect in ("accept", "base")
         self.may_write = target.writes if may_write is None else may_write
@@ -318,7 +319,9 @@ def judge(case, report, before, after, args):
     assert not report["timed_out"], "%s: no answer within %ss (hang)" % (where, DEADLINE)
     assert report["stdout_bytes"] <= OUTPUT_MAX, "%s: an answer of %d bytes (a bounded module answers in at most %d)" % (
         where, report["stdout_bytes"], OUTPUT_MAX)
-    assert "Traceback (most recent call last)" not in both, "%s: traceback\n%s" % (where, both[-3000:])
+    # The module's own traceback; a traceback a program it ran printed may be quoted in its answer.
+    assert "Traceback (most recent call last)" not in report["stderr"], "%s: traceback\n%s" % (
+        where, report["stderr"][-3000:])
     assert values.SECRET not in both, "%s: the output shows a file the caller could not read" % where
     result = report["result"]
     assert result is not None, "%s: stdout is not one JSON object: %r / %r" % (
@@ -329,7 +332,7 @@ def judge(case, report, before, after, args):
         assert result.get("failed"), "%s: hostile value accepted: %s" % (where, json.dumps(result)[:800])
         assert _named(case.option, msg), "%s: the failure does not name the option %r: %r" % (
             where, case.option, msg[:600])
-        forms = value_forms(args.get(case.option))
+        forms = None if case.secret else value_forms(args.get(case.option))  # a secret is never shown
         assert forms is None or any(f and f in msg for f in forms) or _core_type_error(case.option, msg), \
             "%s: the failure does not show the value: %r" % (where, msg[:600])
     elif case.expect in ("accept", "base"):

@@ -118,3 +118,29 @@ def admin_server(port, role="leader"):
     return dict(kind="http", port=port, routes=dict(
         ("/commands/%s" % name, [200, zk_reply("%s_admin_%s.json" % (role, name))])
         for name in ("monitor", "configuration", "connections")))
+
+
+# A stand-in for a JDK (its release file says 17 with jdk.attach and jdk.compiler): `java` answers the
+# attach program's request on stdin the way the program does, for a server whose limit is 60.
+FAKE_JAVA = r'''
+import json, sys
+request = dict(line.split("=", 1) for line in sys.stdin.read().splitlines() if "=" in line)
+before = 60
+after = int(request["set"]) if "set" in request else before
+print("ALERTOPS-JMX " + json.dumps({"java_version": "17", "bean": "org.apache.ZooKeeperService:name0=StandaloneServer_port2181",
+                                    "before": before, "after": after, "ok": True}))
+'''
+RELEASE = 'JAVA_VERSION="17.0.15"\nMODULES="java.base java.management jdk.attach jdk.compiler"\n'
+
+
+def fake_jdk(workdir, body=FAKE_JAVA, release=RELEASE):
+    """workdir/jdk with bin/java running `body` and a release file; returns the java's path."""
+    os.makedirs(os.path.join(workdir, "jdk", "bin"))
+    java = os.path.join(workdir, "jdk", "bin", "java")
+    with open(java, "w") as handle:
+        handle.write("#!/usr/bin/python3\n%s\n" % body)
+    os.chmod(java, 0o755)
+    if release is not None:
+        with open(os.path.join(workdir, "jdk", "release"), "w") as handle:
+            handle.write(release)
+    return java

@@ -24,6 +24,9 @@ import threading
 import time
 
 PYTHON = sys.executable
+# Sentinels run as `name` (argv[0]): an interpreter that finds its library from argv[0] through PATH (a
+# virtualenv's pyenv Python finds /usr/bin/java's /usr for "java") needs to be the system one to match it.
+SENTINEL_PYTHON = "/usr/bin/python3"
 PR_SET_NAME = 15
 
 
@@ -137,7 +140,7 @@ def sentinel(spec):
         argv = [name, "-c", code, "-cp", "/usr/share/java/zookeeper.jar", ZOOKEEPER_MAIN, spec["zookeeper"]]
     else:
         argv = [name, os.path.abspath(__file__), json.dumps(spec)]
-    proc = subprocess.Popen(argv, executable=PYTHON, stdout=subprocess.PIPE)
+    proc = subprocess.Popen(argv, executable=SENTINEL_PYTHON, stdout=subprocess.PIPE)
     proc.stdout.readline()
     return proc
 

@@ -21,14 +21,26 @@ def numbers():
                          "1.5.2", "12abc", "1e3", "+5", "5 5", "\u00a05"] + UNICODE_DIGITS + CONTROL + WRONG_TYPES
 
 
-def strings():
-    """For names, addresses and one-line texts.
+def texts():
+    """No one-line text option may take these: blank, NUL and other control characters, a huge text, a
+    value of another type (which Ansible's str would turn into "12", "True" or "['a', 'b']").
 
     No lone surrogate ("\\udcff"): ansible-core's AnsibleModule dies on one in any text option while it logs
     the invocation (UnicodeEncodeError in _log_invocation), before any module code runs.
     """
-    return ["", "\x00", "x" * 100000, 12, 3.5, True, [], {"a": 1}, ["a", "b"], "\u202etxt.exe",
-            "../" * 50 + "etc/passwd"] + CONTROL + TEMPLATE
+    return ["", "\x00", "x" * 100000, 12, 3.5, True, [], {"a": 1}, ["a", "b"]] + CONTROL
+
+
+# Text that looks like code, a path or a spoof but is plain data where an option is free text (a label,
+# a user name, a password): the modules pass it on as data, never to a shell or a template.
+INERT = [("\u202etxt.exe", "a right-to-left override is printable text"),
+         ("../" * 50 + "etc/passwd", "a path-looking text is only text here")] + [
+    (t, "a template or shell syntax is passed on as data, never evaluated") for t in TEMPLATE]
+
+
+def strings():
+    """For names, addresses and other structured text: texts() plus what only looks like one."""
+    return texts() + [text for text, _why in INERT]
 
 
 def ports():
