@@ -30,6 +30,7 @@ FLOCK_PATIENCE = 5.0      # ... so a few seconds are plenty even when the caller
 LOCAL_RECHECK = 5.0       # a holder on the caller's controller is re-judged by the caller this often
 CLOCK_BOOTTIME = getattr(time, "CLOCK_BOOTTIME", 7)
 UNREADABLE = "unreadable"  # a record a run left half-written when it died (no one writes without the flock)
+TIME_MAX = 2 ** 33         # seconds: the year 2242, far past any lease, inside every platform's time_t
 
 
 DECIMAL = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,6})?$")
@@ -144,12 +145,20 @@ def parse(data):
     if not isinstance(record, dict) or record.get("state") not in ("held", "free"):
         return UNREADABLE
     if record["state"] == "held":
-        numbers = ("acquired_at", "renewed_at", "expires_at")
         if not isinstance(record.get("token"), str) or not isinstance(record.get("owner"), dict):
             return UNREADABLE
-        if not all(isinstance(record.get(k), (int, float)) and not isinstance(record.get(k), bool) for k in numbers):
+        times = [record.get(k) for k in ("acquired_at", "renewed_at", "expires_at")]
+        if "expires_boottime" in record:
+            times.append(record["expires_boottime"])
+        if not all(_a_time(t) for t in times):
             return UNREADABLE
     return record
+
+
+def _a_time(value):
+    """A time this lock's writers write: seconds, finite, from the epoch (or boot) to TIME_MAX. NaN or
+    1e308 would make a lease that never ends (and that no clock or date can show)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= TIME_MAX
 
 
 def serialize(record):

@@ -35,8 +35,10 @@ options:
     choices: [locked, unlocked]
     default: locked
   owner:
-    description: Who takes the lock, for humans (for example the runbook); written into the lock.
-    type: str
+    description:
+      - Who takes the lock, for humans (for example the runbook); written into the lock. One line of text
+        (at most 200 characters); a number, a list or a mapping is refused, not turned into text.
+    type: raw
     default: a remediation run
   lease:
     description:
@@ -66,8 +68,8 @@ options:
         token (the action plugin proved that its owner is gone).
     type: str
   break_reason:
-    description: Internal, set by the action plugin. Why the owner of O(break_token) is gone.
-    type: str
+    description: Internal, set by the action plugin. Why the owner of O(break_token) is gone; one line of text.
+    type: raw
   vouched:
     description:
       - Internal, set by the action plugin. The token of a holder on this controller that was just found
@@ -199,14 +201,14 @@ def main():
         argument_spec=dict(
             path=dict(type="path", required=True),
             state=dict(type="str", choices=["locked", "unlocked"], default="locked"),
-            owner=dict(type="str", default="a remediation run"),
+            owner=dict(type="raw", default="a remediation run"),
             lease=dict(type="raw", default=900),
             wait=dict(type="raw", default=0),
             # The token names the run (derived from public facts of the controller process); not a secret.
             token=dict(type="str", no_log=False),
             controller=dict(type="dict"),
             break_token=dict(type="str", no_log=False),
-            break_reason=dict(type="str"),
+            break_reason=dict(type="raw"),
             vouched=dict(type="str"),
         ),
         supports_check_mode=True,
@@ -228,7 +230,8 @@ def main():
             "token": params["token"],
             "owner": {"label": line(module, "owner", params["owner"], 200), "controller": controller(module)},
             "break_token": params["break_token"],
-            "break_reason": line(module, "break_reason", params["break_reason"] or "", 1024),
+            "break_reason": line(module, "break_reason", "" if params["break_reason"] is None else params["break_reason"],
+                                 1024),
             "vouched": params["vouched"],
         }
         request["controller"] = request["owner"]["controller"]

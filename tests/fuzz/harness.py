@@ -287,11 +287,12 @@ def _named(word, text):
 
 
 def _core_type_error(option, msg):
-    """ansible-core's own type check names the option and the type of the value it cannot convert
-    ("argument 'expected' is of type int and we were unable to convert to dict"): for an option of a
-    container type that is how the value is named."""
+    """ansible-core's own checks name the value their way: the type of one it cannot convert to a
+    container ("argument 'expected' is of type int and we were unable to convert to dict"), an empty
+    text after "got: " ("value of state must be one of: locked, unlocked, got: ")."""
     return re.match(r"argument '%s' is of type \S+ and we were unable to convert to (dict|list)\b" % re.escape(option),
-                    msg) is not None
+                    msg) is not None or re.match(r"value of %s must be one of: .*, got: \Z" % re.escape(option),
+                                                 msg) is not None
 
 
 def value_forms(value):

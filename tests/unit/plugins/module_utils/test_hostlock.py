@@ -85,6 +85,15 @@ def test_decide(record, req, verdict, reason):
     (b'{"state": "sold"}', hostlock.UNREADABLE),
     (b"\xff\xfe", hostlock.UNREADABLE),
     (b"x" * (hostlock.MAX_BYTES + 1), hostlock.UNREADABLE),
+    # times no writer of this lock wrote: a lease that never ends (or never compares) holds the host for ever
+    (b'{"state": "held", "token": "t", "owner": {}, "acquired_at": 1, "renewed_at": 1, "expires_at": 1e308}',
+     hostlock.UNREADABLE),
+    (b'{"state": "held", "token": "t", "owner": {}, "acquired_at": 1, "renewed_at": 1, "expires_at": NaN}',
+     hostlock.UNREADABLE),
+    (b'{"state": "held", "token": "t", "owner": {}, "acquired_at": -1, "renewed_at": 1, "expires_at": 2}',
+     hostlock.UNREADABLE),
+    (b'{"state": "held", "token": "t", "owner": {}, "acquired_at": 1, "renewed_at": 1, "expires_at": 2, '
+     b'"boot_id": "b", "expires_boottime": Infinity}', hostlock.UNREADABLE),
 ])
 def test_parse(body, expected):
     assert hostlock.parse(hostlock.MAGIC + body) == expected
