@@ -34,19 +34,46 @@ TIME_MAX = 2 ** 33         # seconds: the year 2242, far past any lease, inside 
 
 
 DECIMAL = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,6})?$")
+# Seconds, for the options of the module and of its action plugin alike (checked on both sides: the
+# controller refuses before it contacts the host, in check mode too).
+LEASE_RANGE = (1, 604800)
+WAIT_RANGE = (0, 86400)
 
 
-def seconds(value, low, high):
-    """A duration given as a number or as ASCII digits, finite, within [low, high]; ValueError otherwise."""
+def seconds(value, low, high, name=None):
+    """A duration given as a number or as ASCII digits, finite, within [low, high]; ValueError otherwise
+    (its message starts with the option's `name` when given)."""
+    prefix = "%s: " % name if name else ""
     if isinstance(value, str) and DECIMAL.match(value):
         number = float(value)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
     else:
-        raise ValueError("%r is not a number of seconds (ASCII digits)" % (value,))
+        raise ValueError("%s%r is not a number of seconds (ASCII digits)" % (prefix, value))
     if math.isnan(number) or not low <= number <= high:
-        raise ValueError("%r is outside %s..%s seconds" % (value, low, high))
+        raise ValueError("%s%r is outside %s..%s seconds" % (prefix, value, low, high))
     return number
+
+
+PATH_MAX = 4096
+
+
+def lock_path(value):
+    """The lock file's path: absolute text without NUL, at most PATH_MAX characters (the kernel's
+    limit); ValueError naming path otherwise."""
+    if not isinstance(value, str) or not value.startswith("/") or "\0" in value or len(value) > PATH_MAX:
+        raise ValueError("path: %r must be an absolute path of at most %d characters" % (value, PATH_MAX))
+    return value
+
+
+def one_line(name, value, limit, empty=False):
+    """A label that ends up in messages and reports: text of printable characters, at most `limit` of
+    them (at least one unless `empty`); ValueError naming the option and the value otherwise."""
+    if not isinstance(value, str) or len(value) > limit or (not value and not empty) or \
+            any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("%s: %r must be a line of %d to %d printable characters" % (
+            name, value, 0 if empty else 1, limit))
+    return value
 
 
 class LockError(Exception):

@@ -226,16 +226,16 @@ def snapshot(top):
     return seen
 
 
-def _prepare(case, root):
+def _prepare(case, root, base):
     workdir = tempfile.mkdtemp(prefix="case-", dir=root)
     os.chmod(workdir, 0o755)
     os.mkdir(os.path.join(workdir, "tmp"))
     target = case.target
-    if target.base_setup:
+    if base and target.base_setup:
         target.base_setup(workdir)
     if case.setup:
         case.setup(workdir)
-    args = materialize(target.base(workdir), workdir)
+    args = materialize(target.base(workdir), workdir) if base else {}
     args.update(materialize(case.args, workdir))
     if case.uid is not None:
         # The case's directory is the caller's; what the setup made stays root's unless it says otherwise.
@@ -244,9 +244,10 @@ def _prepare(case, root):
     return workdir, args
 
 
-def run_case(case, root):
-    """Prepare the case's directory, run it in the sandbox; returns (report, before, after, args)."""
-    workdir, args = _prepare(case, root)
+def run_case(case, root, base=True):
+    """Prepare the case's directory (the target's base arguments and setup unless base is false: the
+    case's args are then all there is), run it in the sandbox; returns (report, before, after, args)."""
+    workdir, args = _prepare(case, root, base)
     target = case.target
     argv, stdin, env = target.runner.command(args, case.check_mode, case.uid, workdir)
     spec = {
@@ -291,7 +292,7 @@ def _core_type_error(option, msg):
     container ("argument 'expected' is of type int and we were unable to convert to dict"), an empty
     text after "got: " ("value of state must be one of: locked, unlocked, got: ")."""
     return re.match(r"argument '%s' is of type \S+ and we were unable to convert to (dict|list)\b" % re.escape(option),
-                    msg) is not None or re.match(r"value of %s must be one of: .*, got: \Z" % re.escape(option),
+                    msg) is not None or re.match(r"value of %s must be one of: .*, got: ?\Z" % re.escape(option),
                                                  msg) is not None
 
 

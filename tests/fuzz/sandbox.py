@@ -62,11 +62,16 @@ def _mounts():
 
 
 def read_only_except(workdir):
-    """Every mount read-only except workdir (bound onto itself first, so it keeps its own flags)."""
+    """Every mount read-only except workdir (bound onto itself first, so it keeps its own flags), and a
+    fresh private /dev/shm (ansible-playbook's multiprocessing needs one; nothing written there is seen
+    outside)."""
     _mount(workdir, workdir, MS_BIND | MS_REC)
     _mount("/proc/sys", "/proc/sys", MS_BIND)
+    if _LIBC.mount(b"tmpfs", b"/dev/shm", b"tmpfs", ctypes.c_ulong(MS_NOSUID | MS_NODEV), b"size=16m,mode=1777") != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, "mount /dev/shm: %s" % os.strerror(err))
     for point, options, fstype in _mounts():
-        if point == workdir or (fstype in _WRITABLE_FS and point != "/proc/sys") or "ro" in options:
+        if point in (workdir, "/dev/shm") or (fstype in _WRITABLE_FS and point != "/proc/sys") or "ro" in options:
             continue
         keep = sum(flag for name, flag in _KEEP.items() if name in options)
         try:

@@ -118,6 +118,27 @@ def test_seconds(value, expected):
         assert hostlock.seconds(value, 0, 86400) == expected
 
 
+@pytest.mark.parametrize("value", ["relative.lock", "", "/tmp/a\x00b", 12, None, ["/x"], "/" + "x" * 4096])
+def test_a_lock_path_is_absolute_text(value):
+    with pytest.raises(ValueError) as err:
+        hostlock.lock_path(value)
+    assert str(err.value).startswith("path: %r" % (value,)[:100])
+
+
+@pytest.mark.parametrize("value", ["", "a\nb", "a\x00b", "x" * 201, 12, [], None])
+def test_a_label_is_one_printable_line(value):
+    with pytest.raises(ValueError) as err:
+        hostlock.one_line("owner", value, 200)
+    assert str(err.value).startswith("owner: %r" % (value,))
+    assert hostlock.one_line("break_reason", "", 1024, empty=True) == ""
+
+
+def test_options_of_the_controller_and_the_host_share_their_bounds():
+    assert hostlock.seconds("604800", *hostlock.LEASE_RANGE) == 604800.0
+    with pytest.raises(ValueError):
+        hostlock.seconds(86401, *hostlock.WAIT_RANGE)
+
+
 @pytest.fixture
 def lock_path(tmp_path):
     return str(tmp_path / "alertops-remediation.lock")
