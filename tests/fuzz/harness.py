@@ -104,14 +104,15 @@ class Target(object):
         self.peers = []
 
     # ------------------------------------------------------------------ declaring cases
-    def refuse(self, option, pool, always=(), **kwargs):
+    def refuse(self, option, pool, always=(), args=None, **kwargs):
         """Hostile values the module must refuse naming `option`: every value of `always` (the listed
-        regressions) plus FUZZ_CASES sampled from `pool`."""
-        self.refused.setdefault(option, []).append((list(pool), list(always), kwargs))
+        regressions) plus FUZZ_CASES sampled from `pool`; `args` change the base for these cases (an
+        option that needs another one)."""
+        self.refused.setdefault(option, []).append((list(pool), list(always), dict(kwargs, args=args or {})))
 
-    def accept(self, option, valid, **kwargs):
+    def accept(self, option, valid, args=None, **kwargs):
         """[(value, why it is valid)]: hostile-looking values the module must accept."""
-        self.accepted.setdefault(option, []).extend((value, why, kwargs) for value, why in valid)
+        self.accepted.setdefault(option, []).extend((value, why, dict(kwargs, args=args or {})) for value, why in valid)
 
     def peer(self, title, args=None, setup=None, servers=None, sentinels=None, names=(), may_succeed=False,
              may_write=None, check_mode=False, uid=None, option=None, verify=None):
@@ -133,12 +134,12 @@ class Target(object):
         for pool, always, kwargs in self.refused[option]:
             sample = rng.sample(pool, min(CASES, len(pool)))
             for value in list(always) + [v for v in sample if not any(v is a for a in always)]:
-                cases.append(Case(self, option, {option: value}, "refuse", uid=getattr(value, "uid", None),
-                                  **kwargs))
+                cases.append(Case(self, option, _with(kwargs, option, value), "refuse", uid=_uid_of(value),
+                                  **_without_args(kwargs)))
         return self._alternate(cases, rng)
 
     def acceptance_cases(self, option):
-        cases = [Case(self, option, {option: value}, "accept", why=why, **kwargs)
+        cases = [Case(self, option, _with(kwargs, option, value), "accept", why=why, **_without_args(kwargs))
                  for value, why, kwargs in self.accepted.get(option, [])]
         return self._alternate(cases, rng_for(self.name, option, "accept"))
 
@@ -173,6 +174,25 @@ class Target(object):
                 len(problems), len(cases), SEED, "\n- ".join(problems)), pytrace=False)
 
 
+def _uid_of(value):
+    """The user a value must be tried as (a PathValue meant for uid 65534, also inside a list or dict)."""
+    if isinstance(value, (list, tuple)):
+        return next((u for u in map(_uid_of, value) if u is not None), None)
+    if isinstance(value, dict):
+        return _uid_of(list(value.values()))
+    return getattr(value, "uid", None)
+
+
+def _with(kwargs, option, value):
+    args = dict(kwargs["args"])
+    args[option] = value
+    return args
+
+
+def _without_args(kwargs):
+    return dict((k, v) for k, v in kwargs.items() if k != "args")
+
+
 class ModuleRunner(object):
     """Runs plugins/modules/<name>.py as Ansible does on a host: arguments on stdin, one JSON answer."""
 
@@ -180,7 +200,9 @@ class ModuleRunner(object):
         self.path = os.path.join(ROOT, "plugins", "modules", name + ".py")
 
     def command(self, args, check_mode, uid, workdir):
-        payload = dict(args, _ansible_check_mode=check_mode, _ansible_diff=True)
+        # None is "not given" (a case that drops an option of the base, such as at for start and end)
+        payload = dict(((k, v) for k, v in args.items() if v is not None), _ansible_check_mode=check_mode,
+                       _ansible_diff=True)
         stdin = json.dumps({"ANSIBLE_MODULE_ARGS": payload})
         python = SYSTEM_PYTHON if uid is not None else PYTHON
         path = COLLECTIONS if uid is None else os.pathsep.join([COLLECTIONS, SITE_PACKAGES])
