@@ -66,7 +66,7 @@ options:
       - Password of O(jmx_user), one line of text. It is passed to the Java program on its standard input,
         never on a command line.
       - A number or a boolean is refused rather than turned into text (YAML reads an unquoted C(0123) as 83
-        and C(no) as false): quote the password.
+        and C(no) as false); quote the password.
     type: raw
   java:
     description:
