@@ -124,7 +124,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.alertops.remediation.plugins.module_utils import zoocfg
+from ansible_collections.alertops.remediation.plugins.module_utils import argcheck, zoocfg
 from ansible_collections.alertops.remediation.plugins.module_utils.regular_file import (
     NotRegularFileError, read_regular_file,
 )
@@ -265,6 +265,10 @@ def main():
         ),
         supports_check_mode=True,
     )
+    try:
+        argcheck.text("path", module.params["path"])
+    except ValueError as exc:  # OptionError is one
+        module.fail_json(msg=str(exc))
     if not module.params["settings"]:
         module.fail_json(msg="settings must name at least one key")
     manager = ZooCfgManager(module)

@@ -217,6 +217,8 @@ def test_an_unreadable_dynamic_file_refuses_client_port(tmp_path, capsys):
     ("missing", {"maxClientCnxns": 1}, "path: "),
     ("fifo", {"maxClientCnxns": 1}, "path: "),
     ("directory", {"maxClientCnxns": 1}, "path: "),
+    ("nul", {"maxClientCnxns": 1}, "path: "),
+    ("crlf", {"maxClientCnxns": 1}, "path: "),
 ])
 def test_every_refusal_names_its_option(tmp_path, capsys, kind, settings, start):
     path = tmp_path / "zoo.cfg"
@@ -226,7 +228,8 @@ def test_every_refusal_names_its_option(tmp_path, capsys, kind, settings, start)
         os.mkfifo(str(path))
     elif kind == "directory":
         path.mkdir()
-    out, rc = run({"path": str(path), "settings": settings}, capsys)
+    name = {"nul": str(path) + "\x00x", "crlf": str(path) + "\r\n"}.get(kind, str(path))
+    out, rc = run({"path": name, "settings": settings}, capsys)
     assert rc == 1 and out["msg"].startswith(start), out["msg"]
     assert kind != "file" or path.read_bytes() == ORIGINAL
 
