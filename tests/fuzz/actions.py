@@ -16,6 +16,7 @@ from tests.fuzz import harness
 
 BIN = os.path.dirname(sys.executable)
 ANSIBLE_HOME = "ansible"  # below the case's directory: Ansible's own temporary files, not judged
+TASK_SECONDS = 5  # a task's share of the playbook's hang detector (a module run on localhost takes < 1 s)
 
 
 class _Unsafe(str):
@@ -41,12 +42,12 @@ class _Dumper(yaml.SafeDumper):
 _Dumper.add_representer(_Unsafe, lambda dumper, data: dumper.represent_scalar("!unsafe", str(data), style='"'))
 
 
-def playbook(action, tasks, check_mode):
-    """The text of a playbook running `action` once per args dict of `tasks`, errors ignored."""
+def playbook(action, tasks):
+    """The text of a playbook running `action` once per (args, check_mode) of `tasks`, errors ignored."""
     return yaml.dump([{
-        "name": "fuzz %s" % action, "hosts": "localhost", "gather_facts": False, "check_mode": check_mode,
-        "tasks": [{"name": "case %d" % index, "alertops.remediation.%s" % action: _unsafe(args), "ignore_errors": True}
-                  for index, args in enumerate(tasks)],
+        "name": "fuzz %s" % action, "hosts": "localhost", "gather_facts": False,
+        "tasks": [{"name": "case %d" % index, "alertops.remediation.%s" % action: _unsafe(args), "check_mode": check,
+                   "ignore_errors": True} for index, (args, check) in enumerate(tasks)],
     }], Dumper=_Dumper, allow_unicode=False, width=1 << 20)
 
 
@@ -61,7 +62,7 @@ class PlaybookRunner(object):
         with open(os.path.join(home, "inventory.ini"), "w") as handle:
             handle.write("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
         with open(os.path.join(home, "play.yml"), "w") as handle:
-            handle.write(playbook(self.action, args["tasks"], check_mode))
+            handle.write(playbook(self.action, args["tasks"]))
         argv = [os.path.join(BIN, "ansible-playbook"), "-i", os.path.join(home, "inventory.ini"),
                 os.path.join(home, "play.yml")]
         env = {"ANSIBLE_CONFIG": os.path.join(harness.ROOT, "ansible.cfg"), "ANSIBLE_COLLECTIONS_PATH": harness.COLLECTIONS,
@@ -93,17 +94,8 @@ class ActionTarget(harness.Target):
     def __init__(self, action, base, **kwargs):
         harness.Target.__init__(self, action, base, runner=PlaybookRunner(action), **kwargs)
 
-    def check(self, cases, root):
-        problems = []
-        for check_mode in (False, True):
-            batch = [c for c in cases if c.check_mode == check_mode]
-            if batch:
-                problems.extend(self._run_batch(batch, root, check_mode))
-        if problems:
-            harness.pytest.fail("%d of %d cases broke the contract (FUZZ_SEED=%d):\n- %s" % (
-                len(problems), len(cases), harness.SEED, "\n- ".join(problems)), pytrace=False)
-
-    def _run_batch(self, cases, root, check_mode):
+    def run_cases(self, cases, root):
+        """One playbook, one task per case (in its check mode); [broken contract or None] per case."""
         def setup(workdir):
             os.mkdir(os.path.join(workdir, ANSIBLE_HOME))
             os.mkdir(os.path.join(workdir, ANSIBLE_HOME, "tmp"))
@@ -119,17 +111,16 @@ class ActionTarget(harness.Target):
                 case_dir = os.path.join(workdir, "c%d" % index)
                 args = harness.materialize(self.base(case_dir), case_dir)
                 args.update(harness.materialize(case.args, case_dir))
-                out.append(dict((k, v) for k, v in args.items() if v is not None))
+                out.append((dict((k, v) for k, v in args.items() if v is not None), case.check_mode))
             return out
 
-        batch = harness.Case(self, "tasks", {"tasks": tasks}, "peer", setup=setup, check_mode=check_mode,
-                             title="%d tasks" % len(cases))
+        batch = harness.Case(self, "tasks", {"tasks": tasks}, "peer", setup=setup, title="%d tasks" % len(cases))
+        batch.deadline = harness.DEADLINE + TASK_SECONDS * len(cases)
         report, before, after, args = harness.run_case(batch, root, base=False)
-        where = batch.describe()
         if report["timed_out"] or report["result"] is None or len(report["result"]["tasks"]) != len(cases):
-            return ["%s: ansible-playbook gave no report of every task (timed out: %s): %s / %s" % (
-                where, report["timed_out"], report["stdout"][-1500:], report["stderr"][-1500:])]
-        changed = set(k for k, _v in set(before.items()) ^ set(after.items()))
+            trouble = "%s: ansible-playbook gave no report of every task (timed out: %s): %s / %s" % (
+                batch.describe(), report["timed_out"], report["stdout"][-1500:], report["stderr"][-1500:])
+            return [trouble] * len(cases)
         problems = []
         for index, (case, result) in enumerate(zip(cases, report["result"]["tasks"])):
             own = dict(report, result=result, stdout=json.dumps(result), stderr="")
@@ -137,11 +128,14 @@ class ActionTarget(harness.Target):
             mine = dict((k[len(prefix):], v) for k, v in before.items() if k.startswith(prefix))
             now = dict((k[len(prefix):], v) for k, v in after.items() if k.startswith(prefix))
             try:
-                harness.judge(case, own, mine, now, args["tasks"][index])
+                harness.judge(case, own, mine, now, args["tasks"][index][0])
+                problems.append(None)
             except AssertionError as exc:
                 problems.append(str(exc))
         own_places = ["c%d" % i for i in range(len(cases))] + [ANSIBLE_HOME]
+        changed = set(k for k, _v in set(before.items()) ^ set(after.items()))
         stray = sorted(k for k in changed if not any(k == p or k.startswith(p + os.sep) for p in own_places))
-        if stray:
-            problems.append("%s: wrote outside every task's directory: %s" % (where, stray[:10]))
+        if stray:  # no task may write there: every case of the run is suspect
+            problems = [(p or "") + "\n%s: the run wrote outside every task's directory: %s" % (
+                batch.describe(), stray[:10]) for p in problems]
         return problems

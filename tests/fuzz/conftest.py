@@ -8,8 +8,17 @@ import pytest
 from tests.fuzz import harness
 
 
-def pytest_report_header(config):
+def _settings():
     return "fuzz: FUZZ_SEED=%d FUZZ_CASES=%d FUZZ_JOBS=%d" % (harness.SEED, harness.CASES, harness.JOBS)
+
+
+def pytest_report_header(config):
+    return _settings()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The seed at the end of every run (-q hides the header): replay a failure with it."""
+    terminalreporter.write_line(_settings())
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,9 @@ where only the case's directory is writable (sandbox.py). The contract, whatever
   byte for byte as before, unless the case may write), left behind (no process of its own still
   running) or shown (no byte of a file the caller could not read reaches its output).
 
-FUZZ_SEED fixes the seed (printed with every failure); FUZZ_CASES caps the sampled values per option;
-FUZZ_JOBS runs that many cases at a time (default: the number of CPUs).
+FUZZ_SEED fixes the seed (printed with every failure); FUZZ_CASES caps the sampled values per option (the
+listed regressions of each option always run); FUZZ_JOBS runs that many cases at a time (default: twice
+the number of CPUs).
 """
 import hashlib
 import json
@@ -35,8 +36,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 COLLECTIONS = os.path.join(ROOT, ".build", "collections")
 SANDBOX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox.py")
 SEED = int(os.environ.get("FUZZ_SEED", "20261129"))
-CASES = int(os.environ.get("FUZZ_CASES", "8"))
-JOBS = int(os.environ.get("FUZZ_JOBS", str(os.cpu_count() or 1)))
+CASES = int(os.environ.get("FUZZ_CASES", "4"))
+# A case mostly waits (for its module, a timeout, a peer): twice as many cases as CPUs keep them busy.
+JOBS = int(os.environ.get("FUZZ_JOBS", str(2 * (os.cpu_count() or 1))))
 PYTHON = sys.executable
 # Another user cannot run the virtualenv's interpreter (it may live under /root): the system one, with
 # the virtualenv's site-packages for ansible.
@@ -72,6 +74,7 @@ class Case(object):
         self.sentinels = target.sentinels if sentinels is None else target.sentinels + sentinels
         self.verify = verify
         self.secret = secret
+        self.deadline = DEADLINE
         self.names = names
         self.may_succeed = may_succeed or expect in ("accept", "base")
         self.may_write = target.writes if may_write is None else may_write
@@ -89,8 +92,10 @@ class Target(object):
     case's directory; check_mode: whether the module supports it (cases then alternate between modes)."""
 
     def __init__(self, name, base, setup=None, sentinels=(), servers=(), writes=False, check_mode=True,
-                 runner=None, base_did=None):
+                 runner=None, base_did=None, label=None, peers_only=False):
         self.name = name
+        self.label = label or name
+        self.peers_only = peers_only  # its base is only what its peers start from (it need not succeed)
         self.base_did = base_did
         self.base = base
         self.base_setup = setup
@@ -102,6 +107,7 @@ class Target(object):
         self.refused = {}
         self.accepted = {}
         self.peers = []
+        self._verdicts = None
 
     # ------------------------------------------------------------------ declaring cases
     def refuse(self, option, pool, always=(), args=None, **kwargs):
@@ -161,17 +167,34 @@ class Target(object):
         return Case(self, "base", {}, "base", why="the base arguments are valid", check_mode=check_mode,
                     title="base arguments")
 
+    def all_cases(self):
+        if self.peers_only:
+            return self.peer_cases()
+        return [self.base_case()] + ([self.base_case(check_mode=True)] if self.check_mode else []) \
+            + [c for o in self.options for c in self.refusal_cases(o)] \
+            + [c for o in sorted(self.accepted) for c in self.acceptance_cases(o)] + self.peer_cases()
+
     # ------------------------------------------------------------------ running
-    def check(self, cases, root):
-        """Run `cases` (in parallel), collect every broken contract, fail the test with all of them."""
-        problems = []
+    def verdicts(self, root):
+        """[(case, broken contract or None)] of every case of this target: run once, all in parallel (no
+        test waits for the slowest case of another's batch), kept for the tests that report them."""
+        if self._verdicts is None:
+            cases = self.all_cases()
+            self._verdicts = list(zip(cases, self.run_cases(cases, root)))
+        return self._verdicts
+
+    def run_cases(self, cases, root):
         with ThreadPoolExecutor(max_workers=JOBS) as pool:
-            for case, problem in zip(cases, pool.map(lambda c: run_and_judge(c, root), cases)):
-                if problem:
-                    problems.append(problem)
+            return list(pool.map(lambda c: run_and_judge(c, root), cases))
+
+    def verify(self, root, expect, option=None):
+        """Fail the calling test with every broken contract among the `expect` cases (of `option`)."""
+        mine = [(c, p) for c, p in self.verdicts(root) if c.expect == expect and option in (None, c.option)]
+        assert mine, "%s: no %s cases%s" % (self.name, expect, " of " + option if option else "")
+        problems = [p for _c, p in mine if p]
         if problems:
             pytest.fail("%d of %d cases broke the contract (FUZZ_SEED=%d):\n- %s" % (
-                len(problems), len(cases), SEED, "\n- ".join(problems)), pytrace=False)
+                len(problems), len(mine), SEED, "\n- ".join(problems)), pytrace=False)
 
 
 def _uid_of(value):
@@ -273,7 +296,7 @@ def run_case(case, root, base=True):
     target = case.target
     argv, stdin, env = target.runner.command(args, case.check_mode, case.uid, workdir)
     spec = {
-        "argv": argv, "stdin": stdin, "cwd": workdir, "deadline": DEADLINE, "uid": case.uid,
+        "argv": argv, "stdin": stdin, "cwd": workdir, "deadline": case.deadline, "uid": case.uid,
         "sentinels": [dict(s) for s in case.sentinels], "servers": materialize(case.servers, workdir),
         "env": dict({"TMPDIR": os.path.join(workdir, "tmp"), "HOME": workdir, "LC_ALL": "C.UTF-8",
                      "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "PYTHONDONTWRITEBYTECODE": "1"},
@@ -285,7 +308,7 @@ def run_case(case, root, base=True):
     before = snapshot(workdir)
     proc = subprocess.run(["unshare", "--net", "--pid", "--fork", "--mount", "--mount-proc", PYTHON, SANDBOX],
                           input=json.dumps(spec).encode("utf-8", "surrogatepass"), stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=DEADLINE + 60, check=False)
+                          stderr=subprocess.PIPE, timeout=case.deadline + 60, check=False)
     after = snapshot(workdir)
     shutil.rmtree(workdir, ignore_errors=True)
     if proc.returncode != 0:
@@ -340,7 +363,7 @@ def value_forms(value):
 def judge(case, report, before, after, args):
     where = case.describe()
     both = report["stdout"] + report["stderr"]
-    assert not report["timed_out"], "%s: no answer within %ss (hang)" % (where, DEADLINE)
+    assert not report["timed_out"], "%s: no answer within %ss (hang)" % (where, case.deadline)
     assert report["stdout_bytes"] <= OUTPUT_MAX, "%s: an answer of %d bytes (a bounded module answers in at most %d)" % (
         where, report["stdout_bytes"], OUTPUT_MAX)
     # The module's own traceback; a traceback a program it ran printed may be quoted in its answer.
@@ -379,3 +402,4 @@ def judge(case, report, before, after, args):
     if not (case.may_write and not result.get("failed")):
         changed = sorted(set(before.items()) ^ set(after.items()))
         assert not changed, "%s: wrote or changed files: %s" % (where, changed[:10])
+

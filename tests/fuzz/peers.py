@@ -17,7 +17,6 @@ import ctypes
 import json
 import os
 import socket
-import ssl
 import subprocess
 import sys
 import threading
@@ -96,6 +95,7 @@ def serve(spec):
     handler = KINDS[spec["kind"]]
     context = None
     if spec.get("tls"):
+        import ssl  # only TLS peers pay for it
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(spec["tls"]["cert"], spec["tls"]["key"])
     server = socket.socket()
@@ -128,7 +128,7 @@ _IDLE = "import ctypes, time; ctypes.CDLL(None).prctl(%d, %%r, 0, 0, 0); print('
 
 
 def sentinel(spec):
-    """Start a sentinel process and wait until it is in place:
+    """Start a sentinel process (in place once it has printed its first line):
     {name, port[, kind]}: comm and argv[0] `name`, listening on 127.0.0.1:port (serving like the server
     `kind` when given, else accepting nothing);
     {name, zookeeper: CONF}: a command line like a ZooKeeper server's (java ... QuorumPeerMain CONF)."""
@@ -140,9 +140,15 @@ def sentinel(spec):
         argv = [name, "-c", code, "-cp", "/usr/share/java/zookeeper.jar", ZOOKEEPER_MAIN, spec["zookeeper"]]
     else:
         argv = [name, os.path.abspath(__file__), json.dumps(spec)]
-    proc = subprocess.Popen(argv, executable=SENTINEL_PYTHON, stdout=subprocess.PIPE)
-    proc.stdout.readline()
-    return proc
+    return subprocess.Popen(argv, executable=SENTINEL_PYTHON, stdout=subprocess.PIPE)
+
+
+def sentinels(specs):
+    """[(spec, process)] of every sentinel, started together and each in place when this returns."""
+    started = [(spec, sentinel(spec)) for spec in specs]
+    for _spec, proc in started:
+        proc.stdout.readline()
+    return started
 
 
 def _listen(spec):

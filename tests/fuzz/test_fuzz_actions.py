@@ -84,14 +84,14 @@ TARGETS = [REPORTS, LOCK]
 
 def test_base_arguments_succeed(fuzz_root):
     for target in TARGETS:
-        target.check([target.base_case(), target.base_case(check_mode=True)], fuzz_root)
+        target.verify(fuzz_root, "base")
 
 
 @pytest.mark.parametrize("target, option", [(t, o) for t in TARGETS for o in t.options])
 def test_hostile_values_are_refused(target, option, fuzz_root):
-    target.check(target.refusal_cases(option), fuzz_root)
+    target.verify(fuzz_root, "refuse", option)
 
 
 @pytest.mark.parametrize("target, option", [(t, o) for t in TARGETS for o in sorted(t.accepted)])
 def test_valid_values_are_accepted(target, option, fuzz_root):
-    target.check(target.acceptance_cases(option), fuzz_root)
+    target.verify(fuzz_root, "accept", option)

@@ -23,7 +23,7 @@ PEERS = harness.Target(
     "ocp_agent",
     base=lambda workdir: {"home": HOME(workdir), "state": "restarted", "timeout": 2, "log_lines": 5},
     setup=layouts.agent_home("agentctl"),
-    sentinels=[{"name": "rogue", "port": 62888}],
+    sentinels=[{"name": "rogue", "port": 62888}], peers_only=True,
 )
 
 TARGET.refuse("state", values.choices(["started", "stopped", "restarted"]))
@@ -60,18 +60,18 @@ PEERS.peer("logs that are a FIFO and links, read by uid 65534",
 
 
 def test_base_arguments_succeed(fuzz_root):
-    TARGET.check([TARGET.base_case(), TARGET.base_case(check_mode=True)], fuzz_root)
+    TARGET.verify(fuzz_root, "base")
 
 
 @pytest.mark.parametrize("option", TARGET.options)
 def test_hostile_values_are_refused(option, fuzz_root):
-    TARGET.check(TARGET.refusal_cases(option), fuzz_root)
+    TARGET.verify(fuzz_root, "refuse", option)
 
 
 @pytest.mark.parametrize("option", sorted(TARGET.accepted))
 def test_valid_values_are_accepted(option, fuzz_root):
-    TARGET.check(TARGET.acceptance_cases(option), fuzz_root)
+    TARGET.verify(fuzz_root, "accept", option)
 
 
 def test_hostile_peers(fuzz_root):
-    PEERS.check(PEERS.peer_cases(), fuzz_root)
+    PEERS.verify(fuzz_root, "peer")

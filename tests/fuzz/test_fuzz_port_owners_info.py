@@ -29,14 +29,14 @@ TARGET.accept("states", [("listen", "a listed choice")])
 
 
 def test_base_arguments_succeed(fuzz_root):
-    TARGET.check([TARGET.base_case(), TARGET.base_case(check_mode=True)], fuzz_root)
+    TARGET.verify(fuzz_root, "base")
 
 
 @pytest.mark.parametrize("option", TARGET.options)
 def test_hostile_values_are_refused(option, fuzz_root):
-    TARGET.check(TARGET.refusal_cases(option), fuzz_root)
+    TARGET.verify(fuzz_root, "refuse", option)
 
 
 @pytest.mark.parametrize("option", sorted(TARGET.accepted))
 def test_valid_values_are_accepted(option, fuzz_root):
-    TARGET.check(TARGET.acceptance_cases(option), fuzz_root)
+    TARGET.verify(fuzz_root, "accept", option)

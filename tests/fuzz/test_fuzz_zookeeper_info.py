@@ -27,7 +27,7 @@ def tls_base(workdir):
 
 
 TLS = harness.Target(
-    "zookeeper_info", base=tls_base,
+    "zookeeper_info", base=tls_base, label="zookeeper_info-tls",
     servers=[lambda workdir: layouts.zookeeper(2281, tls={"cert": layouts.certificates()["ca"],
                                                          "key": layouts.certificates()["server_key"]})],
     base_did=lambda result, check_mode: result["mode"] == "leader" and result["source"] == "4lw",
@@ -109,20 +109,21 @@ TLS.peer("a server certificate signed by another CA", args={"tls_ca_path": lambd
 
 
 def test_base_arguments_succeed(fuzz_root):
-    TARGET.check([TARGET.base_case(), TARGET.base_case(check_mode=True), TLS.base_case()], fuzz_root)
+    TARGET.verify(fuzz_root, "base")
+    TLS.verify(fuzz_root, "base")
 
 
 @pytest.mark.parametrize("target, option", [(TARGET, o) for o in TARGET.options] + [(TLS, o) for o in TLS.options])
 def test_hostile_values_are_refused(target, option, fuzz_root):
-    target.check(target.refusal_cases(option), fuzz_root)
+    target.verify(fuzz_root, "refuse", option)
 
 
 @pytest.mark.parametrize("target, option", [(TARGET, o) for o in sorted(TARGET.accepted)]
                          + [(TLS, o) for o in sorted(TLS.accepted)])
 def test_valid_values_are_accepted(target, option, fuzz_root):
-    target.check(target.acceptance_cases(option), fuzz_root)
+    target.verify(fuzz_root, "accept", option)
 
 
 @pytest.mark.parametrize("target", [TARGET, TLS], ids=["plain", "tls"])
 def test_hostile_peers(target, fuzz_root):
-    target.check(target.peer_cases(), fuzz_root)
+    target.verify(fuzz_root, "peer")

@@ -15,8 +15,8 @@ from tests.fuzz import harness, layouts, values
 ZOO_CFG = lambda workdir: os.path.join(workdir, "zoo.cfg")  # noqa: E731
 JAVA = lambda workdir: os.path.join(workdir, "jdk", "bin", "java")  # noqa: E731
 URL = "service:jmx:rmi:///jndi/rmi://127.0.0.1:21810/jmxrmi"
-# The sandbox starts `ip` (pid 2), then its sentinels: the stand-in server is pid 3.
-SERVER_PID = 3
+# The sandbox (pid 1) starts its sentinels first: the stand-in server is pid 2.
+SERVER_PID = 2
 
 
 def setup(workdir):
@@ -70,7 +70,7 @@ def zoo_only(workdir):
 
 
 # The same base, with the stand-in JDK laid out by each peer.
-PEERS = harness.Target("zookeeper_jmx", base=TARGET.base, setup=zoo_only, sentinels=SERVER)
+PEERS = harness.Target("zookeeper_jmx", base=TARGET.base, setup=zoo_only, sentinels=SERVER, peers_only=True)
 
 
 HANGS = "import os, time\nos.fork()\nprint('attaching', flush=True)\ntime.sleep(3600)"
@@ -115,19 +115,20 @@ def _release(workdir, kind):
 
 
 def test_base_arguments_succeed(fuzz_root):
-    TARGET.check([TARGET.base_case(), TARGET.base_case(check_mode=True), BY_URL.base_case()], fuzz_root)
+    TARGET.verify(fuzz_root, "base")
+    BY_URL.verify(fuzz_root, "base")
 
 
 @pytest.mark.parametrize("target, option", [(TARGET, o) for o in TARGET.options] + [(BY_URL, o) for o in BY_URL.options])
 def test_hostile_values_are_refused(target, option, fuzz_root):
-    target.check(target.refusal_cases(option), fuzz_root)
+    target.verify(fuzz_root, "refuse", option)
 
 
 @pytest.mark.parametrize("target, option", [(TARGET, o) for o in sorted(TARGET.accepted)]
                          + [(BY_URL, o) for o in sorted(BY_URL.accepted)])
 def test_valid_values_are_accepted(target, option, fuzz_root):
-    target.check(target.acceptance_cases(option), fuzz_root)
+    target.verify(fuzz_root, "accept", option)
 
 
 def test_hostile_peers(fuzz_root):
-    PEERS.check(PEERS.peer_cases(), fuzz_root)
+    PEERS.verify(fuzz_root, "peer")
