@@ -59,10 +59,12 @@ PATH_MAX = 4096
 
 
 def lock_path(value):
-    """The lock file's path: absolute text without NUL, at most PATH_MAX characters (the kernel's
-    limit); ValueError naming path otherwise."""
-    if not isinstance(value, str) or not value.startswith("/") or "\0" in value or len(value) > PATH_MAX:
-        raise ValueError("path: %r must be an absolute path of at most %d characters" % (value, PATH_MAX))
+    """The lock file's path: absolute text without NUL or line break, at most PATH_MAX characters (the
+    kernel's limit); ValueError naming path otherwise."""
+    if not isinstance(value, str) or not value.startswith("/") or len(value) > PATH_MAX or \
+            any(c in value for c in "\0\r\n"):
+        raise ValueError("path: %r must be an absolute path of at most %d characters, without NUL or line break"
+                         % (value, PATH_MAX))
     return value
 
 

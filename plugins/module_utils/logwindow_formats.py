@@ -200,8 +200,8 @@ def check_format(spec):
         for key, limit in (("pattern", MAX_PATTERN), ("time_format", MAX_TIME_FORMAT)):
             value = spec.get(key)
             if not isinstance(value, str) or not value or len(value) > limit or "\x00" in value:
-                raise LogWindowError("format.%s=%r must be a non-empty string of at most %d characters"
-                                     % (key, value, limit))
+                raise LogWindowError("format.%s=%r must be a non-empty string of at most %d characters (format=%r)"
+                                     % (key, value, limit, spec))
         _compile_pattern(spec["pattern"])
         try:
             datetime.datetime.strptime("", spec["time_format"])

@@ -14,7 +14,7 @@ import math
 import re
 import socket
 
-from ansible_collections.alertops.remediation.plugins.module_utils import argcheck
+from ansible_collections.alertops.remediation.plugins.module_utils import argcheck, zkhttp
 from ansible_collections.alertops.remediation.plugins.module_utils.zookeeper import (
     DEFAULT_PORT, DEFAULT_TIMEOUT, ZkClient, is_ip, make_ssl_context,
 )
@@ -102,7 +102,7 @@ def tls_paths(params):
 def zookeeper_argument_spec():
     """Connection options shared by the zookeeper modules (doc fragment alertops.remediation.zookeeper)."""
     return dict(
-        host=dict(type="str", default="127.0.0.1"),
+        host=dict(type="raw", default="127.0.0.1"),  # as given: Ansible's str would make YAML's yes "True"
         port=dict(type="raw", default=DEFAULT_PORT),
         admin_url=dict(type="str"),
         source_address=dict(type="str"),
@@ -132,5 +132,8 @@ def client_from_params(params):
                                    params.get("validate_certs", True))
     admin_tls = dict(validate_certs=params.get("validate_certs", True), ca_path=paths["tls_ca_path"],
                      client_cert=paths["tls_cert_path"], client_key=paths["tls_key_path"])
-    return ZkClient(address, port, timeout, source, ssl_context=context, admin_url=params.get("admin_url"),
+    admin_url = params.get("admin_url")
+    if admin_url is not None:
+        zkhttp.split_admin_url(admin_url)  # given, so checked (an empty one is not "no AdminServer")
+    return ZkClient(address, port, timeout, source, ssl_context=context, admin_url=admin_url,
                     admin_tls=admin_tls, total_timeout=timeout)

@@ -30,7 +30,7 @@ author: alertops (@alertops)
 options:
   allow:
     description:
-      - When given, a list of names or regular expressions (at most 1000 characters each, no control
+      - When given, a list of names or regular expressions (1 to 1000 characters each, no control
         character); only holders whose comm or argv[0] basename fully matches one of them may be
         terminated; other foreign holders are skipped, and so are the other holders of their sockets.
     type: raw
@@ -357,9 +357,9 @@ def parse_allow(patterns):
         raise ValueError("allow: %r is not a list of names or regular expressions" % (patterns,))
     allow = []
     for pattern in patterns:
-        if not isinstance(pattern, str) or len(pattern) > _ALLOW_MAX or \
+        if not isinstance(pattern, str) or not pattern or len(pattern) > _ALLOW_MAX or \
                 any(ord(c) < 32 or ord(c) == 127 for c in pattern):
-            raise ValueError("allow: %r is not a name or regular expression (at most %d characters, no control "
+            raise ValueError("allow: %r is not a name or regular expression (1 to %d characters, no control "
                              "character)" % (pattern[:80] if isinstance(pattern, str) else pattern, _ALLOW_MAX))
         try:
             allow.append(re.compile("(?:%s)\\Z" % pattern))

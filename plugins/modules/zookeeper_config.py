@@ -39,7 +39,7 @@ extends_documentation_fragment:
 options:
   path:
     description:
-      - Path of the zoo.cfg file. It must exist and be a regular file, or a link to one.
+      - Absolute path of the zoo.cfg file. It must exist and be a regular file, or a link to one.
     type: path
     required: true
   settings:
@@ -266,7 +266,9 @@ def main():
         supports_check_mode=True,
     )
     try:
-        argcheck.text("path", module.params["path"])
+        if not argcheck.text("path", module.params["path"]).startswith("/"):
+            raise ValueError("path: %r is not an absolute path (a relative one depends on the module's working "
+                             "directory on the host)" % module.params["path"])
     except ValueError as exc:  # OptionError is one
         module.fail_json(msg=str(exc))
     if not module.params["settings"]:

@@ -109,7 +109,9 @@ class PathValue(object):
         elif kind == "nul":
             return path + "\x00tail"
         elif kind == "relative_up":
-            return "../" * 40 + "etc/shadow"
+            # a relative path that climbs out and back down to the case's root-only file (never a file
+            # of the machine: its content would show in a failure's evidence)
+            return "../" * 40 + os.path.relpath(write_secret(workdir), "/")
         elif kind == "empty":
             return ""
         elif kind == "crlf":

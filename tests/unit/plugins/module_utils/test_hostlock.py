@@ -118,7 +118,8 @@ def test_seconds(value, expected):
         assert hostlock.seconds(value, 0, 86400) == expected
 
 
-@pytest.mark.parametrize("value", ["relative.lock", "", "/tmp/a\x00b", 12, None, ["/x"], "/" + "x" * 4096])
+@pytest.mark.parametrize("value", ["relative.lock", "", "/tmp/a\x00b", 12, None, ["/x"], "/" + "x" * 4096,
+                                   "/tmp/a\r\nb", "/tmp/a\nb"])
 def test_a_lock_path_is_absolute_text(value):
     with pytest.raises(ValueError) as err:
         hostlock.lock_path(value)

@@ -152,6 +152,8 @@ def test_stamp_text():
     # judged before any file is read, not when the first file's parser is made
     ({"pattern": "(", "time_format": "%Y"}, ["format.pattern", "'('"]),
     ({"pattern": "no group", "time_format": "%Y"}, ["format.pattern", "(?P<ts>"]),
+    # a key that is missing: the message shows the format as given
+    ({"pattern": "(?P<ts>.*)"}, ["format.time_format", "'(?P<ts>.*)'"]),
 ])
 def test_check_format_refuses_what_could_never_parse_a_line(spec, words):
     with pytest.raises(LogWindowError) as err:

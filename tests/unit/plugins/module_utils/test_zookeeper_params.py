@@ -90,6 +90,10 @@ def defaults(**changes):
     return params
 
 
+def test_host_is_read_as_given():
+    assert zkparams.zookeeper_argument_spec()["host"]["type"] == "raw"
+
+
 def test_client_from_params_defaults_and_deadline():
     client = zkparams.client_from_params(defaults())
     assert (client.host, client.port, client.admin_url, client.timeout) == ("127.0.0.1", 2181, None, 10.0)
@@ -105,6 +109,8 @@ def test_client_from_params_defaults_and_deadline():
     ({"admin_url": "http://127.0.0.1:8080\r\nX: y"}, "admin_url"),
     ({"source_address": "not-an-ip"}, "source_address"),
     ({"host": "a b"}, "host"),
+    ({"host": True}, "host"),               # YAML's yes: Ansible's str would make it the host name "True"
+    ({"admin_url": ""}, "admin_url"),       # given, so not "no AdminServer"
     ({"tls": True, "tls_ca_path": "/tmp/a\x00b"}, "tls_ca_path: '/tmp/a\\x00b'"),
     ({"tls": True, "tls_ca_path": ""}, "tls_ca_path: ''"),
     ({"tls": True, "tls_cert_path": "/tmp/c\x00"}, "tls_cert_path: '/tmp/c\\x00'"),

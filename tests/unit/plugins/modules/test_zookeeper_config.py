@@ -242,3 +242,12 @@ def test_diff_of_a_large_file_shows_the_changed_keys_only(tmp_path, capsys):
     assert rc == 0 and out["changed"] is True
     assert out["diff"]["before"] == "maxClientCnxns=60\n" and out["diff"]["after"] == "maxClientCnxns=61\n"
     assert "changed keys only" in out["diff"]["before_header"]
+
+
+def test_a_relative_path_is_refused(tmp_path, capsys, monkeypatch):
+    # relative to whatever the module's working directory is on the host: ../../etc/shadow from there
+    (tmp_path / "zoo.cfg").write_bytes(ORIGINAL)
+    monkeypatch.chdir(str(tmp_path))
+    out, rc = run({"path": "zoo.cfg", "settings": {"maxClientCnxns": 1}}, capsys, check_mode=True, diff=True)
+    assert rc == 1 and out["msg"].startswith("path: 'zoo.cfg'") and "absolute" in out["msg"]
+    assert "diff" not in out
