@@ -32,12 +32,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 PYTEST := $(BIN)/pytest -p no:cacheprovider -o console_output_style=classic
 
-.PHONY: help setup apt venv floor-venv floor-tests collection lint sanity units integration lab-tests eda-tests molecule test demo \
-        bench lab-up lab-down clean
+.PHONY: help setup apt venv floor-venv floor-tests collection lint sanity units fuzz integration lab-tests eda-tests \
+        molecule test demo bench lab-up lab-down clean
 
 help:
 	@echo "make demo      set up, bring up the lab, run the main remediation against it, tear down"
-	@echo "make test      set up, then run lint, sanity, unit, integration, lab, molecule and EDA/AWX tests"
+	@echo "make test      set up, then run lint, sanity, unit, fuzz, integration, lab, molecule and EDA/AWX tests"
 	@echo "make bench     ratio benchmarks against the incumbents (results in benchmarks/RESULTS.md)"
 	@echo "make lab-up    create the built-in lab (namespaced hosts, agent simulator, ZooKeeper); AGENTS=N adds a fleet"
 	@echo "make lab-down  remove everything the lab made"
@@ -108,6 +108,11 @@ floor-tests: setup floor-venv
 	$(FLOOR_VENV)/bin/pytest -p no:cacheprovider -q tests/unit
 	$(PYTEST) -q tests/eda/test_hostile_alerts.py -k "2.16"
 
+# Every option of every module with generated hostile values, each case in a private namespace (root).
+# FUZZ_SEED picks the values (printed at the end), FUZZ_CASES how many per option: see docs/CONTRIBUTING.md.
+fuzz: setup
+	$(PYTEST) -q tests/fuzz
+
 integration: setup
 	$(PYTEST) -q tests/integration
 
@@ -125,6 +130,7 @@ test: setup
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory sanity
 	$(MAKE) --no-print-directory units
+	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory integration
 	$(MAKE) --no-print-directory lab-tests
 	$(MAKE) --no-print-directory molecule
