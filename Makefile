@@ -30,10 +30,13 @@ export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
 export ANSIBLE_HOME := $(BUILD)/ansible-home
 export PYTHONDONTWRITEBYTECODE := 1
 
-PYTEST := $(BIN)/pytest -p no:cacheprovider -o console_output_style=classic
+# Every pytest stage prints its 25 slowest tests. XDIST spreads the suites that need no lab over the cores
+# (pytest-xdist); a test file stays on one worker, so module fixtures are still made once per file.
+PYTEST := $(BIN)/pytest -p no:cacheprovider -o console_output_style=classic --durations=25
+XDIST  ?= -n auto --dist loadfile
 
 .PHONY: help setup apt venv floor-venv floor-tests collection lint sanity units fuzz integration lab-tests eda-tests \
-        molecule test demo bench lab-up lab-down clean
+        molecule test demo bench lab-up lab-down clean integration-local integration-lab eda-local eda-lab
 
 help:
 	@echo "make demo      set up, bring up the lab, run the main remediation against it, tear down"
@@ -88,9 +91,9 @@ sanity: setup
 	cd $(SANITY_DIR) && HOME=$(TEST_HOME) $(BIN)/ansible-test sanity --local --python 3.11 --color no
 
 units: setup floor-venv
-	$(PYTEST) -q tests/unit
+	$(PYTEST) $(XDIST) -q tests/unit
 	@echo "unit tests on the declared floor, ansible-core $(FLOOR_CORE):"
-	$(FLOOR_VENV)/bin/pytest -p no:cacheprovider -q tests/unit
+	$(FLOOR_VENV)/bin/pytest -p no:cacheprovider --durations=25 $(XDIST) -q tests/unit
 
 # meta/runtime.yml declares the oldest ansible-core the collection supports (2.16: the last that manages
 # Python 3.6 hosts, i.e. EL7/EL8). A throwaway virtualenv with that core runs the suites that must hold
@@ -99,42 +102,49 @@ floor-venv: $(FLOOR_VENV)/.stamp
 $(FLOOR_VENV)/.stamp: Makefile
 	@rm -rf $(FLOOR_VENV)
 	python3 -m venv $(FLOOR_VENV)
-	$(FLOOR_VENV)/bin/pip install -q 'ansible-core~=$(FLOOR_CORE).0' pytest==9.2.0 jsonschema==4.26.0
+	$(FLOOR_VENV)/bin/pip install -q 'ansible-core~=$(FLOOR_CORE).0' pytest==9.2.0 pytest-xdist==3.8.0 jsonschema==4.26.0
 	@touch $@
 
 # Only the suites that must hold on the declared floor: the unit tests in the floor's virtualenv, and the
 # hostile-alert suite with the floor's ansible-playbook (make units and make eda-tests run them too).
 floor-tests: setup floor-venv
-	$(FLOOR_VENV)/bin/pytest -p no:cacheprovider -q tests/unit
+	$(FLOOR_VENV)/bin/pytest -p no:cacheprovider --durations=25 $(XDIST) -q tests/unit
 	$(PYTEST) -q tests/eda/test_hostile_alerts.py -k "2.16"
 
 # Every option of every module with generated hostile values, each case in a private namespace (root).
 # FUZZ_SEED picks the values (printed at the end), FUZZ_CASES how many per option: see docs/CONTRIBUTING.md.
 fuzz: setup
-	$(PYTEST) -q tests/fuzz
+	$(PYTEST) $(XDIST) -q tests/fuzz
 
-integration: setup
-	$(PYTEST) -q tests/integration
+# Each suite in two parts: the tests that need the built-in lab (marked `lab` by tests/conftest.py) share
+# one lab and run one at a time; the others run in parallel. Both need the lab lock when called alone.
+integration: integration-local integration-lab
+integration-local: setup
+	$(PYTEST) $(XDIST) -q -m "not lab" tests/integration
+integration-lab: setup
+	$(PYTEST) -q -m lab tests/integration
 
 lab-tests: setup
 	$(PYTEST) -q tests/lab
 
 # the hostile-alert suite runs remediate_alert.yml on the floor's ansible-playbook too
-eda-tests: setup floor-venv
-	$(PYTEST) -q tests/eda
+eda-tests: eda-local eda-lab
+eda-local: setup floor-venv
+	$(PYTEST) $(XDIST) -q -m "not lab" tests/eda
+eda-lab: setup
+	$(PYTEST) -q -m lab tests/eda
 
 molecule: setup
 	cd $(ROOT) && $(BIN)/molecule test --all
 
-test: setup
-	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory sanity
-	$(MAKE) --no-print-directory units
-	$(MAKE) --no-print-directory fuzz
-	$(MAKE) --no-print-directory integration
-	$(MAKE) --no-print-directory lab-tests
-	$(MAKE) --no-print-directory molecule
-	$(MAKE) --no-print-directory eda-tests
+# Two lanes at the same time (tests/support/stages.py: one log and one wall time per stage, printed whole
+# when the stage ends). The lab lane brings the lab up once for the suites that share it; molecule's
+# scenarios and tests/lab (which checks lab-up and lab-down themselves) bring up their own; the lab is
+# down at the end whatever failed. The other lane fills the second core with the suites that need no lab.
+LAB_LANE   := lab-up integration-lab eda-lab molecule lab-tests always:lab-down
+LOCAL_LANE := lint units fuzz integration-local eda-local sanity
+test: setup floor-venv
+	MAKE="$(MAKE)" $(PY) tests/support/stages.py $(BUILD)/test-logs "$(LAB_LANE)" "$(LOCAL_LANE)"
 	@echo "make test: all suites passed"
 
 demo: setup

@@ -21,3 +21,15 @@ def validated_report_dir(tmp_path):
     path.mkdir()
     yield str(path)
     assert_valid_reports(str(path), minimum=0)
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test that needs the built-in lab (tests/support/lab.py's `lab`, directly or through
+    another fixture) as `lab`: `-m "not lab"` selects the tests that may run in parallel (pytest-xdist)
+    and next to a lab, `-m lab` the ones that share one lab bring-up (Makefile, `make test`). A test
+    module's own fixture that happens to be called `lab` does not count."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.get("lab", ()) if info else ()
+        if defs and getattr(defs[-1].func, "__module__", "") == "tests.support.lab":
+            item.add_marker(pytest.mark.lab)
