@@ -31,9 +31,10 @@ export ANSIBLE_HOME := $(BUILD)/ansible-home
 export PYTHONDONTWRITEBYTECODE := 1
 
 # Every pytest stage prints its 25 slowest tests. XDIST spreads the suites that need no lab over the cores
-# (pytest-xdist); a test file stays on one worker, so module fixtures are still made once per file.
-PYTEST := $(BIN)/pytest -p no:cacheprovider -o console_output_style=classic --durations=25
-XDIST  ?= -n auto --dist loadfile
+# (pytest-xdist); PER_FILE keeps a test file on one worker where tests share module fixtures or servers.
+PYTEST   := $(BIN)/pytest -p no:cacheprovider -o console_output_style=classic --durations=25
+XDIST    ?= -n auto
+PER_FILE := --dist loadfile
 
 .PHONY: help setup apt venv floor-venv floor-tests collection lint sanity units fuzz integration lab-tests eda-tests \
         molecule test demo bench lab-up lab-down clean integration-local integration-lab eda-local eda-lab
@@ -114,13 +115,13 @@ floor-tests: setup floor-venv
 # Every option of every module with generated hostile values, each case in a private namespace (root).
 # FUZZ_SEED picks the values (printed at the end), FUZZ_CASES how many per option: see docs/CONTRIBUTING.md.
 fuzz: setup
-	$(PYTEST) $(XDIST) -q tests/fuzz
+	$(PYTEST) $(XDIST) $(PER_FILE) -q tests/fuzz
 
 # Each suite in two parts: the tests that need the built-in lab (marked `lab` by tests/conftest.py) share
 # one lab and run one at a time; the others run in parallel. Both need the lab lock when called alone.
 integration: integration-local integration-lab
 integration-local: setup
-	$(PYTEST) $(XDIST) -q -m "not lab" tests/integration
+	$(PYTEST) $(XDIST) $(PER_FILE) -q -m "not lab" tests/integration
 integration-lab: setup
 	$(PYTEST) -q -m lab tests/integration
 
@@ -130,7 +131,7 @@ lab-tests: setup
 # the hostile-alert suite runs remediate_alert.yml on the floor's ansible-playbook too
 eda-tests: eda-local eda-lab
 eda-local: setup floor-venv
-	$(PYTEST) $(XDIST) -q -m "not lab" tests/eda
+	$(PYTEST) $(XDIST) $(PER_FILE) -q -m "not lab" tests/eda
 eda-lab: setup
 	$(PYTEST) -q -m lab tests/eda
 
