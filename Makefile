@@ -146,8 +146,8 @@ molecule: setup
 # scenarios and tests/lab (which checks lab-up and lab-down themselves) bring up their own; the lab is
 # down at the end whatever failed. The other lane fills the second core with the suites that need no lab.
 LAB_LANE   := lab-up integration-lab eda-lab molecule lab-tests always:lab-down
-LOCAL_LANE := lint units fuzz integration-local eda-local sanity
-test: setup floor-venv
+LOCAL_LANE := floor-venv lint units fuzz integration-local eda-local sanity
+test: setup
 	MAKE="$(MAKE)" $(PY) tests/support/stages.py $(BUILD)/test-logs "$(LAB_LANE)" "$(LOCAL_LANE)"
 	@echo "make test: all suites passed"
 
