@@ -4,13 +4,15 @@
 
 A LANE is a space-separated list of make targets run one after the other; lanes run at the same time. A
 stage that fails ends its lane (the other lanes go on); a target written `always:TARGET` runs at the end of
-its lane whatever happened before (e.g. `always:lab-down`). The output of concurrent stages never
+its lane whatever happened before (e.g. `always:lab-down`). The first lane is the critical path; the
+others run at a lower CPU priority (nice 10) and take the CPU it leaves. The output of concurrent stages never
 interleaves: each stage writes its log (LOG_DIR/TARGET.log) and the log is printed whole when the stage
 ends, framed by its name, result and wall time. The last lines give every stage's time, the load average
 and, when something failed, the stage and its log. Exit status 0 only when every stage passed.
 
 Why lanes: on two cores the suites that wait (the lab's SSH round trips, ZooKeeper and agent start-ups,
-bounded deadlines) leave a core idle, which the lab-free suites fill.
+bounded deadlines) leave a core idle, which the lab-free suites fill; at a lower priority they do not
+delay the waiting lane's own bursts of work, which would make the whole run longer.
 """
 import os
 import signal
@@ -21,10 +23,12 @@ import time
 
 MAKE = os.environ.get("MAKE", "make")
 ALWAYS = "always:"
+BACKGROUND = ["nice", "-n", "10"]
 
 
 class Stage(object):
-    def __init__(self, name, log_dir):
+    def __init__(self, name, log_dir, background):
+        self.background = background
         self.always = name.startswith(ALWAYS)
         self.target = name[len(ALWAYS):] if self.always else name
         self.log = os.path.join(log_dir, self.target + ".log")
@@ -33,7 +37,7 @@ class Stage(object):
 
 class Runner(object):
     def __init__(self, log_dir, lanes):
-        self.lanes = [[Stage(name, log_dir) for name in lane.split()] for lane in lanes]
+        self.lanes = [[Stage(name, log_dir, number > 0) for name in lane.split()] for number, lane in enumerate(lanes)]
         self.print_lock = threading.Lock()
         self.stopping = False
         self.started = time.time()
@@ -48,7 +52,8 @@ class Runner(object):
         begin = time.time()
         with open(stage.log, "wb") as log:
             # Own session: an interrupt reaches the whole stage (make, pytest, ansible) and nothing else.
-            stage.proc = subprocess.Popen([MAKE, "--no-print-directory", stage.target], stdout=log,
+            argv = (BACKGROUND if stage.background else []) + [MAKE, "--no-print-directory", stage.target]
+            stage.proc = subprocess.Popen(argv, stdout=log,
                                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                           start_new_session=True)
             code = stage.proc.wait()
