@@ -37,7 +37,8 @@ XDIST    ?= -n auto
 PER_FILE := --dist loadfile
 
 .PHONY: help setup apt venv floor-venv floor-tests collection lint sanity units fuzz integration lab-tests eda-tests \
-        molecule test demo bench lab-up lab-down clean integration-local integration-lab eda-local eda-lab
+        molecule test demo bench lab-up lab-down clean integration-local integration-lab eda-local eda-lab \
+        lab-tests-local lab-tests-lab
 
 help:
 	@echo "make demo      set up, bring up the lab, run the main remediation against it, tear down"
@@ -128,8 +129,11 @@ integration-local: setup
 integration-lab: setup
 	$(PYTEST) -q -m lab tests/integration
 
-lab-tests: setup
-	$(PYTEST) -q tests/lab
+lab-tests: lab-tests-local lab-tests-lab
+lab-tests-local: setup
+	$(PYTEST) $(XDIST) $(PER_FILE) -q -m "not lab" tests/lab
+lab-tests-lab: setup
+	$(PYTEST) -q -m lab tests/lab
 
 # the hostile-alert suite runs remediate_alert.yml on the floor's ansible-playbook too
 eda-tests: eda-local eda-lab
@@ -145,8 +149,8 @@ molecule: setup
 # when the stage ends). The lab lane brings the lab up once for the suites that share it; molecule's
 # scenarios and tests/lab (which checks lab-up and lab-down themselves) bring up their own; the lab is
 # down at the end whatever failed. The other lane fills the second core with the suites that need no lab.
-LAB_LANE   := lab-up integration-lab eda-lab molecule lab-tests always:lab-down
-LOCAL_LANE := floor-venv lint units fuzz integration-local eda-local sanity
+LAB_LANE   := lab-up integration-lab eda-lab molecule lab-tests-lab always:lab-down
+LOCAL_LANE := floor-venv lint units fuzz integration-local eda-local lab-tests-local sanity
 test: setup
 	MAKE="$(MAKE)" $(PY) tests/support/stages.py $(BUILD)/test-logs "$(LAB_LANE)" "$(LOCAL_LANE)"
 	@echo "make test: all suites passed"
