@@ -145,14 +145,14 @@ eda-lab: setup
 molecule: setup
 	cd $(ROOT) && $(BIN)/molecule test --all
 
-# Two lanes at the same time (tests/support/stages.py: one log and one wall time per stage, printed whole
+# Two lanes at the same time (.ci/stages.py: one log and one wall time per stage, printed whole
 # when the stage ends). The lab lane brings the lab up once for the suites that share it; molecule's
 # scenarios and tests/lab (which checks lab-up and lab-down themselves) bring up their own; the lab is
 # down at the end whatever failed. The other lane fills the second core with the suites that need no lab.
 LAB_LANE   := lab-up integration-lab eda-lab molecule lab-tests-lab always:lab-down
 LOCAL_LANE := floor-venv lint units fuzz integration-local eda-local lab-tests-local sanity
 test: setup
-	MAKE="$(MAKE)" $(PY) tests/support/stages.py $(BUILD)/test-logs "$(LAB_LANE)" "$(LOCAL_LANE)"
+	MAKE="$(MAKE)" $(PY) .ci/stages.py $(BUILD)/test-logs "$(LAB_LANE)" "$(LOCAL_LANE)"
 	@echo "make test: all suites passed"
 
 demo: setup

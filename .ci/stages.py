@@ -1,6 +1,6 @@
 """Run make targets as stages in concurrent lanes, with one log and one wall time per stage (`make test`).
 
-    python3 tests/support/stages.py LOG_DIR LANE [LANE ...]
+    python3 .ci/stages.py LOG_DIR LANE [LANE ...]
 
 A LANE is a space-separated list of make targets run one after the other; lanes run at the same time. A
 stage that fails ends its lane (the other lanes go on); a target written `always:TARGET` runs at the end of
