@@ -18,6 +18,10 @@ FLOOR_CORE  := 2.16
 FLOOR_VENV  := $(BUILD)/floor-venv
 # ansible-test keeps its cache under ~/.ansible; a private HOME keeps it inside the checkout.
 TEST_HOME   := $(BUILD)/home
+# galaxy.yml holds the one version number; everything else reads it from there.
+VERSION     := $(shell sed -n 's/^version: *//p' $(ROOT)/galaxy.yml)
+DIST_DIR    := $(BUILD)/dist
+TARBALL     := $(DIST_DIR)/alertops-remediation-$(VERSION).tar.gz
 
 APT_PACKAGES := zookeeper prometheus-node-exporter prometheus-alertmanager openssh-server \
                 iproute2 net-tools lsof shellcheck rsync procps libslf4j-java liblog4j1.2-java \
@@ -33,7 +37,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PYTEST := $(BIN)/pytest -p no:cacheprovider -o console_output_style=classic
 
 .PHONY: help setup apt venv floor-venv collection lint sanity units integration lab-tests eda-tests molecule test demo \
-        bench lab-up lab-down clean
+        bench lab-up lab-down clean dist release-tests
 
 help:
 	@echo "make demo      set up, bring up the lab, run the main remediation against it, tear down"
@@ -101,6 +105,22 @@ $(FLOOR_VENV)/.stamp: Makefile
 	python3 -m venv $(FLOOR_VENV)
 	$(FLOOR_VENV)/bin/pip install -q 'ansible-core~=$(FLOOR_CORE).0' pytest==9.2.0 jsonschema==4.26.0
 	@touch $@
+
+# The collection tarball users install. Built from the files git knows (tracked, or new and not ignored),
+# as a clean clone has them: what runs leave in the checkout (reports, caches, the collections/ links
+# pytest-ansible makes) never ships. galaxy.yml's build_ignore keeps the repository-only parts out.
+dist: venv
+	@rm -rf $(DIST_DIR) && mkdir -p $(DIST_DIR)/src
+	@cd $(ROOT) && git ls-files -z --cached --others --exclude-standard | \
+	  rsync -a --from0 --ignore-missing-args --files-from=- ./ $(DIST_DIR)/src/
+	$(BIN)/ansible-galaxy collection build --force --output-path $(DIST_DIR) $(DIST_DIR)/src
+	@rm -rf $(DIST_DIR)/src
+	@test -f $(TARBALL)
+
+# The release check: build the tarball, install it with its dependency into a fresh collections path and
+# run from there (tests/release; its lab part needs the lab lock like every lab suite).
+release-tests: setup
+	$(PYTEST) -q tests/release
 
 integration: setup
 	$(PYTEST) -q tests/integration
