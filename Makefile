@@ -37,7 +37,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PYTEST := $(BIN)/pytest -p no:cacheprovider -o console_output_style=classic
 
 .PHONY: help setup apt venv floor-venv collection lint sanity units integration lab-tests eda-tests molecule test demo \
-        bench lab-up lab-down clean dist release-tests
+        bench lab-up lab-down clean dist release-tests ee version
 
 help:
 	@echo "make demo      set up, bring up the lab, run the main remediation against it, tear down"
@@ -116,6 +116,23 @@ dist: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path $(DIST_DIR) $(DIST_DIR)/src
 	@rm -rf $(DIST_DIR)/src
 	@test -f $(TARBALL)
+
+version:
+	@echo $(VERSION)
+
+# The execution environment's build context (execution-environment.yml). The tarball and the requirements
+# file naming it (the only place the version is written, from galaxy.yml) are made together; a context
+# without the tarball is an error here, not a warning.
+EE_DIR  := $(BUILD)/ee
+EE_FILE := $(ROOT)/execution-environment.yml
+ee: dist
+	@rm -rf $(EE_DIR) && mkdir -p $(EE_DIR)/collections
+	@cp $(TARBALL) $(EE_DIR)/collections/
+	@printf -- '---\ncollections:\n  - name: collections/%s\n    type: file\n' $(notdir $(TARBALL)) > $(EE_DIR)/requirements.yml
+	cd $(ROOT) && $(BIN)/ansible-builder create -f $(EE_FILE) -c $(EE_DIR)/context
+	@test -f $(EE_DIR)/context/_build/collections/$(notdir $(TARBALL)) || \
+	  { echo "ee: the build context lacks $(notdir $(TARBALL))" >&2; exit 1; }
+	@echo "build context: $(EE_DIR)/context (image tag: $(VERSION))"
 
 # The release check: build the tarball, install it with its dependency into a fresh collections path and
 # run from there (tests/release; its lab part needs the lab lock like every lab suite).
