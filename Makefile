@@ -37,7 +37,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PYTEST := $(BIN)/pytest -p no:cacheprovider -o console_output_style=classic
 
 .PHONY: help setup apt venv floor-venv collection lint sanity units integration lab-tests eda-tests molecule test demo \
-        bench lab-up lab-down clean dist release-tests ee version
+        bench lab-up lab-down clean dist release-tests ee version changelog
 
 help:
 	@echo "make demo      set up, bring up the lab, run the main remediation against it, tear down"
@@ -119,6 +119,13 @@ dist: venv
 
 version:
 	@echo $(VERSION)
+
+# Release notes for galaxy.yml's version from changelogs/fragments (antsibull-changelog): the first call
+# releases the version, later ones fold new fragments into it. CHANGELOG.rst is generated.
+changelog: venv
+	cd $(ROOT) && if grep -q "^  $(VERSION):" changelogs/changelog.yaml; then \
+	  $(BIN)/antsibull-changelog release --version $(VERSION) --update-existing; \
+	else $(BIN)/antsibull-changelog release --version $(VERSION); fi
 
 # The execution environment's build context (execution-environment.yml). The tarball and the requirements
 # file naming it (the only place the version is written, from galaxy.yml) are made together; a context
