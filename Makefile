@@ -16,6 +16,7 @@ COLL_LINK   := $(COLL_ROOT)/ansible_collections/alertops/remediation
 SANITY_DIR  := $(BUILD)/sanity/ansible_collections/alertops/remediation
 FLOOR_CORE  := 2.16
 FLOOR_VENV  := $(BUILD)/floor-venv
+DOCS_VENV   := $(BUILD)/docs-venv
 # ansible-test keeps its cache under ~/.ansible; a private HOME keeps it inside the checkout.
 TEST_HOME   := $(BUILD)/home
 # galaxy.yml holds the one version number; everything else reads it from there.
@@ -37,7 +38,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PYTEST := $(BIN)/pytest -p no:cacheprovider -o console_output_style=classic
 
 .PHONY: help setup apt venv floor-venv collection lint sanity units integration lab-tests eda-tests molecule test demo \
-        bench lab-up lab-down clean dist release-tests ee version changelog
+        bench lab-up lab-down clean dist release-tests ee version changelog docs docs-venv docs-lint
 
 help:
 	@echo "make demo      set up, bring up the lab, run the main remediation against it, tear down"
@@ -77,6 +78,37 @@ $(COLL_LINK):
 
 lint: setup
 	cd $(ROOT) && $(BIN)/ansible-lint --profile production --offline
+	$(MAKE) --no-print-directory docs-lint
+
+# The docs toolchain (antsibull-docs, Sphinx, the Ansible theme) lives in its own virtualenv: .venv keeps
+# the pinned development tools as they are. antsibull-docs reads the collection and its dependency
+# (ansible.posix, from the pinned ansible package) through ansible-doc.
+docs-venv: $(DOCS_VENV)/.stamp
+$(DOCS_VENV)/.stamp: requirements-docs.txt
+	@rm -rf $(DOCS_VENV)
+	python3 -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/pip install -q -r requirements-docs.txt
+	@touch $@
+
+DOCS_ENV = PATH=$(DOCS_VENV)/bin:$$PATH \
+  ANSIBLE_COLLECTIONS_PATH=$(COLL_ROOT):$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+
+docs-lint: setup docs-venv
+	cd $(ROOT) && $(DOCS_ENV) antsibull-docs lint-collection-docs --plugin-docs .
+
+# A static docs site (HTML under .build/docs): a page per module, plugin and role, from their docs.
+# Built offline: the Ansible docs' intersphinx inventory cannot be fetched, so references into it stay
+# text (ref.ref); references inside the collection are checked by docs-lint.
+DOCS_SRC := $(BUILD)/docs-src
+docs: setup docs-venv
+	@rm -rf $(DOCS_SRC) $(BUILD)/docs && mkdir -p -m 755 $(DOCS_SRC)
+	$(DOCS_ENV) antsibull-docs sphinx-init --use-current --squash-hierarchy --fail-on-error \
+	  --project alertops.remediation --title "alertops.remediation $(VERSION)" --dest-dir $(DOCS_SRC) alertops.remediation
+	@printf '%s\n' '' 'intersphinx_mapping = {}' "suppress_warnings = ['ref.ref']" >> $(DOCS_SRC)/conf.py
+	cd $(DOCS_SRC) && chmod og-w rst && $(DOCS_ENV) antsibull-docs --config-file antsibull-docs.cfg collection \
+	  --cleanup everything --fail-on-error --use-current --squash-hierarchy --dest-dir rst alertops.remediation
+	cd $(DOCS_SRC) && $(DOCS_ENV) sphinx-build -q -W --keep-going -b html -c . rst $(BUILD)/docs
+	@echo "docs: $(BUILD)/docs/index.html"
 
 # ansible-test resolves the real path of the working directory, so sanity runs on a copy of the
 # files git knows about (as a git tree of its own: ansible-test lists targets through git), laid out as ansible_collections/alertops/remediation. The lab, benchmarks
