@@ -100,3 +100,18 @@ def test_ansible_doc_documents_every_role_entry_point(user):
             assert spec.get("short_description") and spec.get("description"), "%s:%s" % (role, entry)
             for option, ospec in (spec.get("options") or {}).items():
                 assert ospec.get("description"), "%s:%s option %s" % (role, entry, option)
+
+
+def test_rulebooks_load_by_fqcn_from_the_installed_copy(user, tmp_path):
+    """ansible-rulebook finds the collection's rulebooks by FQCN (extensions/eda/rulebooks); without the
+    webhook token (or, for the AWX one, a controller) they refuse to start, after loading."""
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text("all:\n  hosts:\n    localhost: {}\n")
+    folder = os.path.join(user.path, "extensions", "eda", "rulebooks")
+    rulebooks = sorted(f[:-4] for f in os.listdir(folder) if f.endswith(".yml"))
+    assert rulebooks
+    for rulebook in rulebooks:
+        p = user.run(["ansible-rulebook", "-r", FQCN + "." + rulebook, "-i", str(inventory)], timeout=180)
+        out = p.stdout + p.stderr
+        assert "Loading rulebook from %s/%s.yml" % (folder, rulebook) in out, out[-3000:]
+        assert p.returncode != 0 and ("ALERTOPS_WEBHOOK_TOKEN" in out or "controller url and token" in out), out[-3000:]
