@@ -2,8 +2,9 @@
 from a project directory that is not this checkout. Nothing under the install path is written."""
 import json
 import os
+import re
 
-from tests.release.release_support import FQCN, galaxy
+from tests.release.release_support import FQCN, ROOT, galaxy
 
 PLUGIN_DIRS = {"module": "modules", "lookup": "lookup", "filter": "filter"}
 
@@ -115,3 +116,19 @@ def test_rulebooks_load_by_fqcn_from_the_installed_copy(user, tmp_path):
         out = p.stdout + p.stderr
         assert "Loading rulebook from %s/%s.yml" % (folder, rulebook) in out, out[-3000:]
         assert p.returncode != 0 and ("ALERTOPS_WEBHOOK_TOKEN" in out or "controller url and token" in out), out[-3000:]
+
+
+def test_a_users_playbook_imports_the_collections_playbooks(user):
+    """What an AWX project or a user's repository holds: a playbook that imports a runbook by FQCN, and the
+    README's own example (imported playbook, role with the user's variables)."""
+    with open(os.path.join(ROOT, "README.md")) as fh:
+        examples = [b for b in re.findall(r"```yaml\n(.*?)```", fh.read(), re.S) if "import_playbook: " + FQCN in b]
+    assert examples, "README.md shows no playbook importing the collection's"
+    plays = "---\n" + "".join("- name: %s\n  ansible.builtin.import_playbook: %s.%s\n" % (p, FQCN, p) for p in
+                              ("remediate_ports", "remediate_zookeeper", "collect_logs", "remediate_alert"))
+    for number, text in enumerate([plays] + examples):
+        playbook = os.path.join(user.project, "remediate%d.yml" % number)
+        with open(playbook, "w") as fh:
+            fh.write(text)
+        p = user.run(["ansible-playbook", "-i", "localhost,", "--syntax-check", playbook])
+        assert p.returncode == 0, text + p.stdout + p.stderr
