@@ -38,7 +38,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 PYTEST := $(BIN)/pytest -p no:cacheprovider -o console_output_style=classic
 
 .PHONY: help setup apt venv floor-venv collection lint sanity units integration lab-tests eda-tests molecule test demo \
-        bench lab-up lab-down clean dist release-tests ee version changelog docs docs-venv docs-lint
+        bench lab-up lab-down clean
+.PHONY: dist release-tests ee version changelog docs docs-venv docs-lint
 
 help:
 	@echo "make demo      set up, bring up the lab, run the main remediation against it, tear down"
