@@ -43,7 +43,7 @@ PYTEST := $(BIN)/pytest -p no:cacheprovider -o console_output_style=classic
 
 help:
 	@echo "make demo      set up, bring up the lab, run the main remediation against it, tear down"
-	@echo "make test      set up, then run lint, sanity, unit, integration, lab, molecule and EDA/AWX tests"
+	@echo "make test      set up, then run lint, sanity, unit, integration, lab, molecule, EDA/AWX and release tests"
 	@echo "make bench     ratio benchmarks against the incumbents (results in benchmarks/RESULTS.md)"
 	@echo "make lab-up    create the built-in lab (namespaced hosts, agent simulator, ZooKeeper)"
 	@echo "make lab-down  remove everything the lab made"
@@ -199,6 +199,7 @@ test: setup
 	$(MAKE) --no-print-directory lab-tests
 	$(MAKE) --no-print-directory molecule
 	$(MAKE) --no-print-directory eda-tests
+	$(MAKE) --no-print-directory release-tests
 	@echo "make test: all suites passed"
 
 demo: setup
