@@ -53,11 +53,11 @@ def site():
 
 
 def test_the_checkout_has_what_the_site_must_show():
-    kinds = set(page.rsplit("_", 1)[1] for page, _ in documented())
+    kinds = set(entry[0].rsplit("_", 1)[1] for entry in documented())
     assert kinds == {"module.html", "filter.html", "lookup.html", "role.html"}
 
 
-@pytest.mark.parametrize("page, fqcn", documented(), ids=[p for p, _ in documented()])
+@pytest.mark.parametrize("page, fqcn", documented(), ids=[entry[0] for entry in documented()])
 def test_a_page_for_each_module_plugin_and_role(site, page, fqcn):
     assert page in site.links, "the index does not link %s" % page
     text = Page(os.path.join(SITE, page)).text

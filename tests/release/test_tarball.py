@@ -1,7 +1,6 @@
 """What the tarball holds: what a user runs and the tests that run without the lab (the unit tests and
 the ansible-test layout), nothing that needs the lab or only serves development."""
 import ast
-import os
 import re
 import subprocess
 
