@@ -10,6 +10,7 @@ interrupted. LAB_KEEP=1 keeps a lab this session created (for debugging). Faults
 fixture's Lab and still running at the end are undone.
 """
 # pylint: disable=disallowed-name
+import contextlib
 import json
 import os
 import subprocess
@@ -37,12 +38,44 @@ def lab():
         the_lab.up()  # creates, or repairs/reports (idempotent); a failed first up undoes itself
         yield the_lab
     finally:
+        _finish(the_lab, take_down=created and not os.environ.get("LAB_KEEP"))
+
+
+def _finish(a_lab, take_down):
+    """undo the faults still running, then take the lab down when asked (also when undoing fails)."""
+    try:
+        if os.path.exists(os.path.join(a_lab.state_dir, "lab.json")):
+            a_lab.undo_all()
+    finally:
+        if take_down:
+            a_lab.down()
+
+
+@contextlib.contextmanager
+def lab_with_spec(spec_path):
+    """The lab built from another spec (e.g. lab/specs/observer.yml) for the duration of the block.
+
+    Only one lab fits on the machine: a lab that is up when the block starts (the session's) is taken
+    down first and brought back (same spec, alert URL and fleet) afterwards, also when the block fails.
+    """
+    if os.geteuid() != 0:
+        pytest.skip("the lab needs root (namespaces, veth, mounts)")
+    current = Lab.load()
+    state = current.state()
+    previous = state and (state["spec_path"], state.get("alert_url") or None, state.get("agents"))
+    if previous:
+        current.undo_all()
+        current.down()
+    other = Lab.load(spec_path)
+    try:
+        other.up()
+        yield other
+    finally:
         try:
-            if os.path.exists(os.path.join(the_lab.state_dir, "lab.json")):
-                the_lab.undo_all()
+            _finish(other, take_down=True)
         finally:
-            if created and not os.environ.get("LAB_KEEP"):
-                the_lab.down()
+            if previous:
+                Lab.load(previous[0]).up(alertmanager_url=previous[1], agents=previous[2])
 
 
 def ansible_env(extra=None):
