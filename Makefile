@@ -154,11 +154,12 @@ version:
 	@echo $(VERSION)
 
 # Release notes for galaxy.yml's version from changelogs/fragments (antsibull-changelog): the first call
-# releases the version, later ones fold new fragments into it. CHANGELOG.rst is generated.
-changelog: venv
-	cd $(ROOT) && if grep -q "^  $(VERSION):" changelogs/changelog.yaml; then \
-	  $(BIN)/antsibull-changelog release --version $(VERSION) --update-existing; \
-	else $(BIN)/antsibull-changelog release --version $(VERSION); fi
+# releases the version, later ones fold new fragments into it. CHANGELOG.rst is generated. The plugin list
+# (New Modules, ...) is read afresh through ansible-doc: a cached one misses plugins merged since.
+changelog: collection
+	cd $(ROOT) && export PATH=$(BIN):$$PATH && if grep -q "^  $(VERSION):" changelogs/changelog.yaml; then \
+	  $(BIN)/antsibull-changelog release --reload-plugins --version $(VERSION) --update-existing; \
+	else $(BIN)/antsibull-changelog release --reload-plugins --version $(VERSION); fi
 
 # The execution environment's build context (execution-environment.yml). The tarball and the requirements
 # file naming it (the only place the version is written, from galaxy.yml) are made together; a context
