@@ -211,7 +211,6 @@ def options(params):
     }
 
 
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
