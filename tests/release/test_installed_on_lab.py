@@ -1,6 +1,7 @@
 """One real remediation from the installed collection: `ansible-playbook alertops.remediation.remediate_ports`
-run by FQCN from a user's project directory against the lab's legacy agent, broken by a rogue listener.
-Needs the lab lock (`flock /tmp/alertops-lab.lock ...`); the lab fixture brings the lab up and down."""
+run by FQCN from a user's project directory against the lab's legacy agent, broken by a rogue listener,
+with the agent's logs collected: reports and log bundle land under the directory the run started from,
+nothing under the (read-only) install path. Needs the lab lock (`flock /tmp/alertops-lab.lock ...`); the lab fixture brings the lab up and down."""
 import glob
 import json
 import os
@@ -30,7 +31,8 @@ def broken_agent(lab):  # noqa: F811
 
 def test_remediate_ports_by_fqcn_from_the_installed_copy(user, broken_agent):
     lab, rogue = broken_agent
-    run = user.run(["ansible-playbook", "-i", lab.inventory_path, "-l", HOST, FQCN + ".remediate_ports"], timeout=600)
+    run = user.run(["ansible-playbook", "-i", lab.inventory_path, "-l", HOST, FQCN + ".remediate_ports",
+                    "-e", "exporter_ports_collect_logs=always"], timeout=600)
     assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
     assert not rogue.alive(), "the rogue listener still runs"
     # The report_dir rule: no ALERTOPS_REPORT_DIR, so reports/ under the directory the run started in.
@@ -42,3 +44,7 @@ def test_remediate_ports_by_fqcn_from_the_installed_copy(user, broken_agent):
     assert any(line.startswith("terminated ") and str(rogue.pid) in line for line in report["done"]), report["done"]
     after = next(s for s in report["sections"] if s["title"].startswith("Agent after the run"))
     assert after["rows"] and all(row[-1] is True for row in after["rows"]), after
+    # collect_logs, run from the installed role, puts its bundle under the same rule: reports/logs/<alarm>/
+    bundles = glob.glob(os.path.join(user.project, "reports", "logs", "*", HOST + "*.tar.gz"))
+    indexes = glob.glob(os.path.join(user.project, "reports", "logs", "*", "index.md"))
+    assert bundles and indexes, sorted(os.listdir(os.path.join(user.project, "reports")))
