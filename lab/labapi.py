@@ -119,6 +119,10 @@ class Lab:
         self.spec = labctl.load_spec(self.spec_path or state.get("spec_path"))
         self.hosts = self.spec["hosts"]
 
+    def state(self):
+        """the lab's recorded state (spec path, alert URL, pids), or None when no lab is up."""
+        return labctl.read_state()
+
     def _state(self):
         state = labctl.read_state()
         if not state:

@@ -17,6 +17,7 @@ The machine gets one veth (198.18.0.1/24) into the switch namespace.
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -36,6 +37,8 @@ CONTROL_DIR = os.path.join(STATE, "cp")
 FAULTS_FILE = os.path.join(STATE, "faults.json")
 ZKCTL = os.path.join(HERE, "zookeeper", "zkctl")
 SUBNET_PREFIX = "198.18.0."
+# one JVM option per item; nothing a shell or java.env's quoting would read differently
+JVM_FLAG_RE = re.compile(r"^-[A-Za-z0-9_.:+=/,-]+$")
 SWITCH_BRIDGE = "br0"
 HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -64,11 +67,8 @@ def log(msg):
 # ---------------------------------------------------------------------------------------- spec
 
 def load_spec(path=None):
-    import yaml  # only the controller side needs PyYAML; the in-host init does not load the spec
-
     path = path or DEFAULT_SPEC
-    with open(path) as fh:
-        spec = yaml.safe_load(fh)
+    spec = read_spec_file(path)
     net = spec.setdefault("network", {})
     net.setdefault("controller_address", SUBNET_PREFIX + "1")
     net.setdefault("controller_interface", "alabops0")
@@ -94,14 +94,52 @@ def load_spec(path=None):
             zk.update(h.get("zookeeper") or {})
             if "myid" not in zk:
                 raise LabError("%s: zookeeper host %s has no zookeeper.myid" % (path, name))
+            check_zookeeper_options(path, name, zk)
             h["zookeeper"] = zk
         if "ocp_agents" in h["groups"]:
             flavor = h.get("ocp_agent_flavor", "agentctl")
             if flavor not in ("legacy", "agentctl"):
                 raise LabError("%s: host %s: ocp_agent_flavor %r is not legacy|agentctl" % (path, name, flavor))
             h["ocp_agent_flavor"] = flavor
+    peers = [h["zookeeper"]["peer_type"] for h in hosts.values() if "zookeeper" in h]
+    if "observer" in peers and peers.count("participant") < 2:
+        # with one participant ZooKeeper runs standalone and an observer has no leader to follow
+        raise LabError("%s: an observer needs at least 2 participants (has %d)" % (path, peers.count("participant")))
     spec["_path"] = os.path.abspath(path)
     return spec
+
+
+def read_spec_file(path, depth=0):
+    """the spec's YAML; `extends: FILE` (relative to the spec) starts from that spec: its network and
+    zookeeper defaults under the file's own, its hosts first, a host of the same name replaced."""
+    import yaml  # only the controller side needs PyYAML; the in-host init does not load the spec
+
+    with open(path) as fh:
+        spec = yaml.safe_load(fh) or {}
+    base = spec.pop("extends", None)
+    if base is None:
+        return spec
+    if depth > 4:
+        raise LabError("%s: `extends` nests deeper than 5 files" % path)
+    parent = read_spec_file(os.path.join(os.path.dirname(os.path.abspath(path)), base), depth + 1)
+    for key in ("network", "zookeeper"):
+        parent[key] = dict(parent.get(key) or {}, **(spec.get(key) or {}))
+    parent["hosts"] = dict(parent.get("hosts") or {}, **(spec.get("hosts") or {}))
+    return parent
+
+
+def check_zookeeper_options(path, name, zk):
+    """peer_type and jvm_flags of a ZooKeeper host: what zoo.cfg and java.env are written from."""
+    zk.setdefault("peer_type", "participant")
+    if zk["peer_type"] not in ("participant", "observer"):
+        raise LabError("%s: host %s: zookeeper.peer_type %r is not participant|observer" % (path, name, zk["peer_type"]))
+    flags = zk.setdefault("jvm_flags", [])
+    if not isinstance(flags, list) or not all(isinstance(f, str) and JVM_FLAG_RE.match(f) for f in flags):
+        raise LabError("%s: host %s: zookeeper.jvm_flags must be a list of JVM options such as "
+                       "-XX:+DisableAttachMechanism (one option per item, no spaces), got %r" % (path, name, flags))
+    heap = zk.get("heap_mb", 128)
+    if isinstance(heap, bool) or not isinstance(heap, int) or not 32 <= heap <= 4096:
+        raise LabError("%s: host %s: zookeeper.heap_mb %r is not a number of MB in 32-4096" % (path, name, heap))
 
 
 # ---------------------------------------------------------------------------------------- state
@@ -239,10 +277,19 @@ def zoo_cfg(spec, name):
         "autopurge.snapRetainCount=3",
         "autopurge.purgeInterval=1",
     ]
+    if zk["peer_type"] == "observer":
+        lines.append("peerType=observer")
     for other, h in spec["hosts"].items():
         if "zookeeper" in h["groups"]:
-            lines.append("server.%s=%s:2888:3888" % (h["zookeeper"]["myid"], h["address"]))
+            suffix = ":observer" if h["zookeeper"]["peer_type"] == "observer" else ""
+            lines.append("server.%s=%s:2888:3888%s" % (h["zookeeper"]["myid"], h["address"], suffix))
     return "\n".join(lines) + "\n"
+
+
+def java_env(zk):
+    """conf/java.env, the file ZooKeeper's own scripts source for the server's JVM; zkctl reads it."""
+    return "# written by lab/labctl.py from the lab spec\nZK_SERVER_HEAP=%d\nSERVER_JVMFLAGS=\"%s\"\n" % (
+        zk.get("heap_mb", 128), " ".join(zk["jvm_flags"]))
 
 
 def log4j_properties(zk):
@@ -280,6 +327,7 @@ def host_facts(spec, name, alert_url):
         facts["ocp_agent_flavor"] = h["ocp_agent_flavor"]
     if "zookeeper" in h:
         facts["zookeeper_myid"] = h["zookeeper"]["myid"]
+        facts["zookeeper_peer_type"] = h["zookeeper"]["peer_type"]
     return facts
 
 
@@ -338,6 +386,8 @@ def prepare_host_files(spec, name, pubkey, alert_url, reset=False):
             write_file(os.path.join(conf, "zoo.cfg"), zoo_cfg(spec, name))
         if reset or not os.path.exists(os.path.join(conf, "log4j.properties")):
             write_file(os.path.join(conf, "log4j.properties"), log4j_properties(zk))
+        if reset or not os.path.exists(os.path.join(conf, "java.env")):
+            write_file(os.path.join(conf, "java.env"), java_env(zk))
         write_file(os.path.join(conf, "myid"), "%s\n" % zk["myid"])
         write_file(os.path.join(hd, "var", "lib", "zookeeper", "myid"), "%s\n" % zk["myid"])
         if reset:
@@ -655,13 +705,15 @@ def wait_quorum(spec, timeout=60):
     zk_hosts = [n for n, h in spec["hosts"].items() if "zookeeper" in h["groups"]]
     if not zk_hosts:
         return {}
+    observers = [n for n in zk_hosts if spec["hosts"][n]["zookeeper"]["peer_type"] == "observer"]
     deadline = time.time() + timeout
     while True:
         modes = {n: zk_mode(spec["hosts"][n]["address"]) for n in zk_hosts}
         vals = list(modes.values())
         if len(zk_hosts) == 1 and vals == ["standalone"]:
             return modes
-        if vals.count("leader") == 1 and vals.count("follower") == len(zk_hosts) - 1:
+        if vals.count("leader") == 1 and vals.count("follower") == len(zk_hosts) - len(observers) - 1 \
+                and all(modes[n] == "observer" for n in observers):
             return modes
         if time.time() > deadline:
             raise LabError("ZooKeeper has no quorum after %ds: %s" % (timeout, modes))
@@ -687,7 +739,8 @@ def write_inventory(spec, alert_url):
             hv.update({"zookeeper_connections_service_command": [ZKCTL],
                        "zookeeper_connections_conf_path": "/etc/zookeeper/conf/zoo.cfg",
                        "zookeeper_connections_log_dir": "/var/log/zookeeper",
-                       "lab_zookeeper_myid": h["zookeeper"]["myid"]})
+                       "lab_zookeeper_myid": h["zookeeper"]["myid"],
+                       "lab_zookeeper_peer_type": h["zookeeper"]["peer_type"]})
         hostvars[name] = hv
         for g in h["groups"] or ["ungrouped"]:
             groups.setdefault(g, {})[name] = None

@@ -15,8 +15,9 @@ EXTRA_JARS = (
 MAIN_CLASS = "org.apache.zookeeper.server.quorum.QuorumPeerMain"
 
 
-def java_argv(conf_dir, log_dir, heap_mb=128, extra_props=None):
-    """argv that runs QuorumPeerMain on conf_dir/zoo.cfg, logging via conf_dir/log4j.properties."""
+def java_argv(conf_dir, log_dir, heap_mb=128, extra_props=None, jvm_flags=()):
+    """argv that runs QuorumPeerMain on conf_dir/zoo.cfg, logging via conf_dir/log4j.properties;
+    jvm_flags (e.g. -XX:+DisableAttachMechanism) go before the class path, as SERVER_JVMFLAGS do."""
     props = {
         "zookeeper.log.dir": log_dir,
         "zookeeper.log.file": "zookeeper.log",
@@ -26,7 +27,8 @@ def java_argv(conf_dir, log_dir, heap_mb=128, extra_props=None):
     }
     props.update(extra_props or {})
     classpath = ":".join((conf_dir, ZOOKEEPER_JAR) + EXTRA_JARS)
-    argv = ["java", "-Xms%dm" % heap_mb, "-Xmx%dm" % heap_mb, "-XX:+UseSerialGC", "-cp", classpath]
+    argv = ["java", "-Xms%dm" % heap_mb, "-Xmx%dm" % heap_mb, "-XX:+UseSerialGC"] + list(jvm_flags)
+    argv += ["-cp", classpath]
     argv += ["-D%s=%s" % kv for kv in sorted(props.items())]
     argv += [MAIN_CLASS, os.path.join(conf_dir, "zoo.cfg")]
     return argv

@@ -10,6 +10,7 @@ interrupted. LAB_KEEP=1 keeps a lab this session created (for debugging). Faults
 fixture's Lab and still running at the end are undone.
 """
 # pylint: disable=disallowed-name
+import contextlib
 import json
 import os
 import subprocess
@@ -43,6 +44,35 @@ def lab():
         finally:
             if created and not os.environ.get("LAB_KEEP"):
                 the_lab.down()
+
+
+@contextlib.contextmanager
+def lab_with_spec(spec_path):
+    """The lab built from another spec (e.g. lab/specs/observer.yml) for the duration of the block.
+
+    Only one lab fits on the machine: a lab that is up when the block starts (the session's) is taken
+    down first and brought back with its own spec afterwards, also when the block fails.
+    """
+    if os.geteuid() != 0:
+        pytest.skip("the lab needs root (namespaces, veth, mounts)")
+    current = Lab.load()
+    state = current.state()
+    previous = state and (state["spec_path"], state.get("alert_url") or None)
+    if previous:
+        current.undo_all()
+        current.down()
+    other = Lab.load(spec_path)
+    try:
+        other.up()
+        yield other
+    finally:
+        try:
+            if os.path.exists(os.path.join(other.state_dir, "lab.json")):
+                other.undo_all()
+        finally:
+            other.down()
+            if previous:
+                Lab.load(previous[0]).up(alertmanager_url=previous[1])
 
 
 def ansible_env(extra=None):
