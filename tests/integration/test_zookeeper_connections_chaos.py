@@ -1,0 +1,96 @@
+"""Chaos on the lab: the controller's ansible-playbook is killed with SIGKILL in the middle of the rolling
+restart, then the playbook runs again. It converges (every member serves with the new limit, one leader),
+quorum was never lost (never more than one member down at once), and no acknowledged write is lost.
+Run under the lab lock."""
+# pylint: disable=disallowed-name
+import glob
+import os
+import signal
+import time
+import uuid
+
+import pytest
+
+from tests.integration import zkrole_support as zk
+from tests.support.lab import LabError, lab, verify_acknowledged_writes  # noqa: F401
+
+
+@pytest.fixture
+def ensemble(lab):
+    base = zk.baseline_of(lab)
+    zk.restore(lab, base)
+    faults = []
+    lab.inject_ours = lambda *a: faults.append(lab.inject(*a)) or faults[-1]
+    try:
+        yield lab
+    finally:
+        for handle in faults:
+            try:
+                handle.undo()
+            except LabError:
+                pass
+        zk.restore(lab, base)
+
+
+def wait_for_line(path, needle, proc, timeout=300):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with open(path) as fh:
+            if needle in fh.read():
+                return
+        assert proc.poll() is None, "the playbook ended before %r" % needle
+        time.sleep(0.05)
+    raise AssertionError("no %r in the playbook's output after %ss" % (needle, timeout))
+
+
+def kill_controller(proc, timeout=120):
+    """SIGKILL to the ansible-playbook we started; its orphaned workers finish their task and go: wait for
+    its process group (its own session) to empty, and end what is left of it after the deadline."""
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_killed_mid_rollout_then_run_again_converges(ensemble, tmp_path):
+    lab = ensemble
+    followers, leader = zk.roles(lab)
+    log = os.path.join(lab.state_dir, "zk-writes-%s.jsonl" % uuid.uuid4().hex[:8])
+    writes = lab.inject_ours("zk-writes", "client1", "--servers", ",".join(zk.zk_hosts(lab)), "--log", log)
+    lab.inject_ours("zk-clients", "client1", "17", "--server", followers[0])
+
+    with zk.Poller(lab) as poller:
+        proc, pattern, out = zk.run_playbook(lab, tmp_path, "zookeeper_connections_apply=restart", popen=True)
+        # the first follower is restarted and gated; kill while the second one's zoo.cfg is being written
+        wait_for_line(out, "Rollout | Write the new settings into zoo.cfg, backup first, on %s" % followers[1], proc)
+        time.sleep(0.5)
+        kill_controller(proc)
+        killed_at = zk.state(lab)
+        assert glob.glob(pattern) == [], "a killed controller writes no report"
+        assert killed_at[followers[0]][1] == "40" and killed_at[leader][1:3] == ("20", "20"), killed_at
+
+        proc2, report = zk.run_playbook(lab, tmp_path, "zookeeper_connections_apply=restart")
+    assert proc2.returncode == 0, proc2.stdout[-5000:]
+    assert report["status"] == "remediated", report["summary"]
+    plan = report["data"]["plan"]
+    assert plan["new_limit"] == 40 and followers[1] in plan["unfinished"] and leader in plan["unfinished"]
+    assert followers[0] not in plan["restart"], "the member that already runs 40 is not restarted again"
+    assert [r["node"] for r in report["data"]["rollout"]][-1] == leader
+
+    final = zk.state(lab)
+    assert all(final[h][1:3] == ("40", "40") for h in final), final
+    modes = lab.wait_quorum(60)
+    assert sorted(modes.values()) == ["follower", "follower", "leader"]
+    assert poller.most_down_at_once() <= 1, "quorum was lost"
+
+    writes.undo()
+    result = verify_acknowledged_writes(lab, log)
+    assert result["acknowledged"] > 20 and result["missing"] == [] and result["wrong_value"] == [], result
+    with open(out) as fh:
+        assert "PLAY RECAP" not in fh.read()  # the first run really died mid-way
