@@ -131,11 +131,17 @@ def plan(survey, hostvars, owners_results, uptime_results, options):
             out["action"] = "leak"
         out["summary"] = _summary_without_change(out, leaks, options)
         return out
-    capped, wanted = new_limit(current, peak, options) if raise_for_alarm else (target, target)
-    if raise_for_alarm and capped <= current and not behind:
+    # The formula starts from the limit the alarm saw, not from a member that already runs a higher one.
+    by_name = dict((s["name"], s) for s in limited)
+    alarm_limit = max([s["limit"] for s in limited if s["name"] in survey["focus"] and
+                       any(e.get("ip") in survey["candidates"] for e in s["saturated"])] or [current])
+    out["old_limit"] = alarm_limit if raise_for_alarm else min(by_name[n]["limit"] for n in behind)
+    capped, wanted = new_limit(alarm_limit, peak, options) if raise_for_alarm else (target, target)
+    if raise_for_alarm and max(capped, target) <= alarm_limit and not behind:
         out["refusal"] = ("cannot raise maxClientCnxns above %d: zookeeper_connections_max_limit is %d (wanted %d). "
                           "Raise the cap on purpose or reduce the connections of %s. %s"
-                          % (current, options["max_limit"], wanted, ", ".join(a["ip"] for a in analysis), NOTHING_CHANGED))
+                          % (alarm_limit, options["max_limit"], wanted, ", ".join(a["ip"] for a in analysis),
+                             NOTHING_CHANGED))
         return out
     limit = max(capped, target)
     acting = [s["name"] for s in limited if s["limit"] != limit or s["conf_limit"] != limit]

@@ -188,6 +188,15 @@ def test_a_member_at_the_limit_with_an_old_zoo_cfg_is_only_persisted():
     assert p["order"] == ["zk2", "zk1"] and p["restart"] == ["zk1"]
 
 
+def test_the_formula_starts_from_the_limit_the_alarm_saw():
+    """A member that already runs 40 is not doubled to 80 because a member at 20 is saturated; it is left alone."""
+    members = ensemble_at(zk2=17)
+    members[2].limit(40)
+    p = decide(members, apply="restart")
+    assert (p["old_limit"], p["new_limit"]) == (20, 40)
+    assert p["order"] == ["zk2", "zk1"] and p["restart"] == ["zk2", "zk1"]
+
+
 # ----------------------------------------------------------------------------------- live or restart
 def probes_ok(names=("zk1", "zk2", "zk3")):
     return dict((n, dict(PROBE_OK)) for n in names)
