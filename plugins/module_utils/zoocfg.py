@@ -10,7 +10,13 @@ Work on text decoded as latin-1 (``decode``/``encode``) so every byte round-trip
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import math
 import re
+
+from ansible_collections.alertops.remediation.plugins.module_utils.zookeeper import FOUR_LETTER_WORDS
+from ansible_collections.alertops.remediation.plugins.module_utils.zkreplies import JAVA_INT_MAX
+
+_INT_RE = re.compile(r"-?[0-9]+\Z")
 
 
 class ZooCfgError(ValueError):
@@ -64,52 +70,34 @@ class Entry(object):
         self.raw, self.key, self.prefix, self.value, self.lineno, self.eol = raw, key, prefix, value, lineno, eol
 
 
-def _unescape(s):
-    out = []
-    i = 0
-    while i < len(s):
-        c = s[i]
-        if c == "\\" and i + 1 < len(s):
-            n = s[i + 1]
-            if n == "u" and re.match(r"[0-9a-fA-F]{4}", s[i + 2:i + 6]):
-                out.append(chr(int(s[i + 2:i + 6], 16)))
-                i += 6
-                continue
-            out.append({"t": "\t", "n": "\n", "r": "\r", "f": "\f"}.get(n, n))
-            i += 2
-            continue
-        out.append(c)
-        i += 1
-    return "".join(out)
+_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.S)
+_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
+
+
+def _unescape_one(match):
+    code = match.group(1)
+    if len(code) == 5:
+        return chr(int(code[1:], 16))
+    return _ESCAPES.get(code, code)
+
+
+def _unescape(text):
+    return _ESCAPE_RE.sub(_unescape_one, text) if "\\" in text else text
+
+
+# Java: the key ends at the first unescaped '=', ':' or white space; then white space, at most one '=' or
+# ':', white space again. One regex keeps it linear however long the line.
+_KEY_SPLIT_RE = re.compile(r"[ \t\f]*((?:\\.|[^=: \t\f\\])*)[ \t\f]*(?:[=:][ \t\f]*)?", re.S)
 
 
 def _split_key(logical):
     """'  key = value' -> (key, prefix, raw value)."""
-    i = 0
-    n = len(logical)
-    while i < n and logical[i] in " \t\f":
-        i += 1
-    start = i
-    while i < n:
-        c = logical[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c in "=: \t\f":
-            break
-        i += 1
-    key = logical[start:i]
-    while i < n and logical[i] in " \t\f":
-        i += 1
-    if i < n and logical[i] in "=:":
-        i += 1
-        while i < n and logical[i] in " \t\f":
-            i += 1
-    return _unescape(key), logical[:i], logical[i:]
+    match = _KEY_SPLIT_RE.match(logical)
+    return _unescape(match.group(1)), logical[:match.end()], logical[match.end():]
 
 
 def parse(text):
-    """Text -> list of Entry, in file order, covering every byte of ``text``."""
+    """Text -> list of Entry, in file order, covering every byte of ``text``; linear in its length."""
     lines = _physical_lines(text)
     entries = []
     i = 0
@@ -122,15 +110,17 @@ def parse(text):
             i += 1
             continue
         raw = [lines[i]]
-        logical = content
+        parts = []
         while _continues(content) and i + 1 < len(lines):
+            parts.append(content[:-1])
             i += 1
             raw.append(lines[i])
             content, eol = _strip_eol(lines[i])
-            logical = logical[:-1] + content.lstrip(" \t\f")
-        if _continues(logical):
-            logical = logical[:-1]
-        key, prefix, value = _split_key(logical)
+            content = content.lstrip(" \t\f")
+        if _continues(content):
+            content = content[:-1]
+        parts.append(content)
+        key, prefix, value = _split_key("".join(parts))
         entries.append(Entry("".join(raw), key, prefix, _unescape(value), lineno, eol))
         i += 1
     return entries
@@ -148,14 +138,19 @@ def get(text, key, default=None):
 # ------------------------------------------------------------------------------------------------
 # Validation
 # ------------------------------------------------------------------------------------------------
-def _int_range(low=None, high=None):
+def _int_range(low, high=JAVA_INT_MAX):
+    """ZooKeeper reads these with Integer.parseInt: ASCII digits within Java's int (or a narrower range)."""
     def check(key, value):
-        if not re.match(r"^-?[0-9]+$", value):
-            raise ZooCfgError("%s must be an integer, got %r" % (key, value))
+        if not _INT_RE.match(value):
+            raise ZooCfgError("%s must be an integer, got %r" % (key, value[:100]))
+        # more digits than any int in range has: refuse before int() (slow on huge digit strings)
+        if len(value.lstrip("-")) > 10:
+            bound = ">= %d" % low if value[0] == "-" else "<= %d" % high
+            raise ZooCfgError("%s must be %s, got %r" % (key, bound, value[:100]))
         number = int(value)
-        if low is not None and number < low:
+        if number < low:
             raise ZooCfgError("%s must be >= %d, got %r" % (key, low, value))
-        if high is not None and number > high:
+        if number > high:
             raise ZooCfgError("%s must be <= %d, got %r" % (key, high, value))
         return str(number)
     return check
@@ -174,7 +169,6 @@ def _nonempty(key, value):
 
 
 def _whitelist(key, value):
-    from ansible_collections.alertops.remediation.plugins.module_utils.zookeeper import FOUR_LETTER_WORDS
     words = [w.strip() for w in value.split(",") if w.strip()]
     if not words:
         raise ZooCfgError("%s must list four-letter words or be '*', got %r" % (key, value))
@@ -215,7 +209,9 @@ VALIDATORS = {
     "clientPortAddress": _nonempty,
     "admin.serverAddress": _nonempty,
 }
-_KEY_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_KEY_RE = re.compile(r"[A-Za-z0-9_.\-]{1,200}\Z")
+# Control characters end a line or confuse Java's reader; a tab inside a value is ordinary text.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def value_to_str(value):
@@ -224,6 +220,8 @@ def value_to_str(value):
         return "true" if value else "false"
     if value is None:
         raise ZooCfgError("a value of null cannot be written to zoo.cfg")
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        raise ZooCfgError("value %r is not a finite number" % (value,))
     if isinstance(value, (int, float)):
         return str(value)
     if not isinstance(value, str):
@@ -236,10 +234,12 @@ def validate(key, value):
     if not isinstance(key, str) or not _KEY_RE.match(key):
         raise ZooCfgError("invalid zoo.cfg key %r (letters, digits, '.', '_' and '-' only)" % (key,))
     text = value_to_str(value)
+    control = _CONTROL_RE.search(text)
+    if control:
+        raise ZooCfgError("%s: value must be a single line without control characters (found %r), got %r"
+                          % (key, control.group(0), text[:100]))
     if text != text.strip():
-        raise ZooCfgError("%s: value %r has leading or trailing whitespace" % (key, text))
-    if any(c in text for c in "\r\n\f"):
-        raise ZooCfgError("%s: value must be a single line, got %r" % (key, text))
+        raise ZooCfgError("%s: value %r has leading or trailing whitespace" % (key, text[:100]))
     try:
         text.encode("latin-1")
     except UnicodeEncodeError:
@@ -304,8 +304,8 @@ def set_keys(text, settings):
             if e.value == value:
                 continue
             prefix = e.prefix
-            if not re.search(r"[=:]\s*$", prefix) and prefix.strip() == prefix.lstrip():
-                prefix = prefix.rstrip() + "="
+            if prefix.rstrip(" \t\f")[-1:] not in ("=", ":") and prefix == prefix.rstrip(" \t\f"):
+                prefix = prefix + "="
             pieces[last[key]] = prefix + _escape_value(value) + (e.eol or "")
             changes.append({"key": key, "before": e.value, "after": value, "action": "replaced",
                             "entry": last[key]})
@@ -336,3 +336,45 @@ def set_keys(text, settings):
             n_appended += 1
         del c["entry"]
     return new_text, changes
+
+
+# ------------------------------------------------------------------------------------------------
+# Dynamic configuration (ZooKeeper 3.5+)
+# ------------------------------------------------------------------------------------------------
+# Membership lives in the dynamic file once zoo.cfg names one; ZooKeeper rewrites that file (a new
+# version per reconfig) and keeps the ensemble's committed copy in /zookeeper/config, so a hand edit on
+# one member diverges from the others. Changes to it go through ZooKeeper's reconfig command.
+_MEMBERSHIP_RE = re.compile(r"(?:server|group|weight)\.[0-9]+\Z")
+CLIENT_PORT_KEYS = ("clientPort", "clientPortAddress")
+
+
+def dynamic_config_file(text):
+    """The effective dynamicConfigFile of static zoo.cfg ``text``, or None."""
+    return to_dict(text).get("dynamicConfigFile") or None
+
+
+def check_dynamic(settings, dynamic_path, dynamic_text=None):
+    """Refuse settings that live in the dynamic file ``dynamic_path`` rather than in zoo.cfg.
+
+    Membership keys (server.N, group.N, weight.N) are always refused. clientPort / clientPortAddress
+    are refused when ``dynamic_text`` (the dynamic file's text) gives a client port in a server line
+    (``server.N=host:quorum:election[:role];[address:]port``): ZooKeeper then takes the client address
+    from there and refuses to start when zoo.cfg says otherwise. Other keys, maxClientCnxns among them,
+    stay in zoo.cfg.
+    """
+    for key in sorted(settings):
+        if _MEMBERSHIP_RE.match(key):
+            raise ZooCfgError(
+                "%s lives in the dynamic configuration file %s (dynamicConfigFile in zoo.cfg): change the "
+                "ensemble's membership with ZooKeeper's reconfig command, not by editing files" % (key, dynamic_path))
+    if dynamic_text is None:
+        return
+    touched = [k for k in CLIENT_PORT_KEYS if k in settings]
+    if not touched:
+        return
+    for entry in parse(dynamic_text):
+        if entry.key is not None and entry.key.startswith("server.") and ";" in entry.value:
+            raise ZooCfgError(
+                "%s: the client port is given in dynamic form in %s (%s=%s); ZooKeeper takes it from there "
+                "and refuses to start when zoo.cfg differs: change it with reconfig" % (
+                    ", ".join(touched), dynamic_path, entry.key, entry.value))

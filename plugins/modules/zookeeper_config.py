@@ -14,12 +14,20 @@ description:
     present is changed in place (its last, effective occurrence); a new key is appended at the end.
     Comments, order, line endings and every untouched line stay byte for byte.
   - Known keys are validated before anything is written, for example C(maxClientCnxns) and C(maxCnxns)
-    (integer >= 0), C(clientPort) (1-65535), C(tickTime) (> 0), C(4lw.commands.whitelist) (known
-    four-letter words or C(*)). A key that differs from a known key only by case is refused, because
-    ZooKeeper keys are case-sensitive and a misspelt key is silently ignored.
-  - Writes atomically (temporary file in the same directory, then rename), keeping the file's mode and
-    owner. A missing or unreadable file, or a value that fails validation, is an error and the file is
-    left untouched.
+    (integer from 0 to 2147483647, Java's int), C(clientPort) (1-65535), C(tickTime) (1 to 2147483647),
+    C(4lw.commands.whitelist) (known four-letter words or C(*)). A key that differs from a known key only
+    by case is refused, because ZooKeeper keys are case-sensitive and a misspelt key is silently ignored.
+    No key or value may hold a line break, a NUL or another control character.
+  - Writes atomically (temporary file in the same directory, written and synced, then renamed over the
+    file, then the directory synced), keeping the file's mode and owner. A missing or unreadable file, a
+    path that is not a regular file (a FIFO, a directory), a directory that cannot be written or a value
+    that fails validation is an error naming the path or value, and the file is left untouched.
+  - When O(path) is a symbolic link, the file it points to is edited and the link stays a link.
+  - With ZooKeeper 3.5+ dynamic configuration (C(dynamicConfigFile) in the file), the ensemble's
+    membership (C(server.N), C(group.N), C(weight.N)) lives in the dynamic file, which ZooKeeper rewrites
+    on every reconfig, so those keys are refused with a message pointing to ZooKeeper's C(reconfig). So are
+    C(clientPort) and C(clientPortAddress) when the dynamic file gives the client port in a server line.
+    Every other key, C(maxClientCnxns) among them, stays in the static file.
   - Does not restart ZooKeeper; a zoo.cfg change takes effect at the next restart (followers one at a
     time, the leader last).
 author:
@@ -30,7 +38,7 @@ extends_documentation_fragment:
 options:
   path:
     description:
-      - Path of the zoo.cfg file. It must exist.
+      - Path of the zoo.cfg file. It must exist and be a regular file, or a link to one.
     type: path
     required: true
   settings:
@@ -67,10 +75,15 @@ EXAMPLES = r'''
 
 RETURN = r'''
 path:
-  description: The file that was examined.
+  description: The path that was given.
   returned: always
   type: str
   sample: /etc/zookeeper/conf/zoo.cfg
+target:
+  description: The file that was read and edited, O(path) with every symbolic link resolved.
+  returned: always
+  type: str
+  sample: /etc/zookeeper/conf_example/zoo.cfg
 changes:
   description: One item per key whose value changed (or would change in check mode).
   returned: always
@@ -99,10 +112,10 @@ settings:
   type: dict
   sample: {"maxClientCnxns": "200"}
 backup_file:
-  description: The backup made before the change.
+  description: The backup of RV(target) made before the change.
   returned: when O(backup=true) and the file changed (not in check mode)
   type: str
-  sample: /etc/zookeeper/conf/zoo.cfg.12345.2026-11-21@10:15:30~
+  sample: /etc/zookeeper/conf_example/zoo.cfg.12345.2026-11-21@10:15:30~
 '''
 
 import os
@@ -111,74 +124,123 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.alertops.remediation.plugins.module_utils import zoocfg
+from ansible_collections.alertops.remediation.plugins.module_utils.regular_file import (
+    NotRegularFileError, read_regular_file,
+)
+
+# zoo.cfg files are a few KiB; the bound only keeps a wrong path from filling memory.
+MAX_CONFIG_BYTES = 64 * 1024 * 1024
 
 
 class ZooCfgManager(object):
-    """Reads the file once, computes the new text, records before/after for diff, writes atomically."""
+    """Reads the file once, computes the new text, records before/after for diff, writes atomically.
+
+    A symlinked zoo.cfg is edited in the file the link points to (the link stays a link)."""
 
     def __init__(self, module):
         self.module = module
         self.path = module.params["path"]
+        self.target = os.path.realpath(self.path)
         self.before_bytes = None
         self.after_text = None
         self.changes = []
-        self.result = dict(changed=False, path=self.path, changes=[], settings={})
+        self.result = dict(changed=False, path=self.path, target=self.target, changes=[], settings={})
+
+    def fail(self, msg):
+        self.module.fail_json(msg=msg, **self.result)
+
+    def _read(self, path, what):
+        try:
+            return read_regular_file(path, MAX_CONFIG_BYTES)
+        except NotRegularFileError as exc:
+            self.fail("%s cannot be used: %s" % (what, exc))
+        except (IOError, OSError) as exc:
+            if not os.path.lexists(path):
+                self.fail("%s %s does not exist" % (what, path))
+            self.fail("cannot read %s %s: %s" % (what, path, exc.strerror or exc))
 
     def read(self):
-        path = self.path
-        if not os.path.exists(path):
-            self.module.fail_json(msg="zoo.cfg %s does not exist" % path, **self.result)
-        if not os.path.isfile(path):
-            self.module.fail_json(msg="zoo.cfg %s is not a regular file" % path, **self.result)
+        what = "zoo.cfg" if self.target == self.path else "zoo.cfg (%s, a link to)" % self.path
+        self.before_bytes = self._read(self.target, what)
+
+    def check_dynamic(self, before, settings):
+        """Keys that live in the dynamic configuration file are refused (see zoocfg.check_dynamic)."""
+        dynamic = zoocfg.dynamic_config_file(before)
+        if dynamic is None:
+            return
+        dynamic = os.path.join(os.path.dirname(self.target), dynamic)
         try:
-            with open(path, "rb") as fh:
-                self.before_bytes = fh.read()
-        except (IOError, OSError) as exc:
-            self.module.fail_json(msg="cannot read zoo.cfg %s: %s" % (path, exc), **self.result)
+            zoocfg.check_dynamic(settings, dynamic)
+            if any(key in settings for key in zoocfg.CLIENT_PORT_KEYS):
+                text = zoocfg.decode(self._read(dynamic, "the dynamic configuration file"))
+                zoocfg.check_dynamic(settings, dynamic, text)
+        except zoocfg.ZooCfgError as exc:
+            self.fail("%s; %s left unchanged" % (exc, self.target))
 
     def plan(self, settings):
         before = zoocfg.decode(self.before_bytes)
         try:
             self.after_text, self.changes = zoocfg.set_keys(before, settings)
         except zoocfg.ZooCfgError as exc:
-            self.module.fail_json(msg="invalid setting for %s: %s; file left unchanged" % (self.path, exc),
-                                  **self.result)
+            self.fail("invalid setting for %s: %s; file left unchanged" % (self.target, exc))
+        self.check_dynamic(before, settings)
         effective = zoocfg.to_dict(self.after_text)
         self.result["settings"] = dict((k, effective.get(k)) for k in settings)
         self.result["changes"] = self.changes
         self.result["changed"] = bool(self.changes)
         if self.changes and self.module._diff:
             self.result["diff"] = dict(before=before, after=self.after_text,
-                                       before_header=self.path, after_header=self.path)
+                                       before_header=self.target, after_header=self.target)
 
     def write(self):
         if not self.changes or self.module.check_mode:
             return
         # Verify before acting: the file must still be what the plan was computed from.
+        if self._read(self.target, "zoo.cfg") != self.before_bytes:
+            self.fail("zoo.cfg %s changed while this module ran; nothing written" % self.target)
+        directory = os.path.dirname(self.target)
         try:
-            with open(self.path, "rb") as fh:
-                current = fh.read()
+            fd, tmp = tempfile.mkstemp(prefix=".zoo.cfg.", dir=directory)
         except (IOError, OSError) as exc:
-            self.module.fail_json(msg="cannot re-read zoo.cfg %s before writing: %s" % (self.path, exc),
-                                  **self.result)
-        if current != self.before_bytes:
-            self.module.fail_json(msg="zoo.cfg %s changed while this module ran; nothing written" % self.path,
-                                  **self.result)
-        if self.module.params["backup"]:
-            self.result["backup_file"] = self.module.backup_local(self.path)
-        directory = os.path.dirname(os.path.abspath(self.path))
-        fd, tmp = tempfile.mkstemp(prefix=".zoo.cfg.", dir=directory)
+            self.fail("cannot write zoo.cfg %s: no temporary file in %s: %s; file left unchanged"
+                      % (self.target, directory, exc.strerror or exc))
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(zoocfg.encode(self.after_text))
                 fh.flush()
                 os.fsync(fh.fileno())
+            if self.module.params["backup"]:
+                self.result["backup_file"] = self._backup()
             # atomic_move keeps the destination's mode, owner and SELinux context.
-            self.module.atomic_move(tmp, self.path, unsafe_writes=False)
-        except Exception as exc:
+            self.module.atomic_move(tmp, self.target, unsafe_writes=False)
+        except (IOError, OSError) as exc:
+            self.fail("cannot write zoo.cfg %s: %s; file left unchanged" % (self.target, exc))
+        finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-            self.module.fail_json(msg="cannot write zoo.cfg %s: %s" % (self.path, exc), **self.result)
+        self._sync_directory(directory)
+
+    def _backup(self):
+        try:
+            return self.module.backup_local(self.target)
+        except Exception as exc:  # ansible-core >= 2.19 raises a bare Exception chained to the OSError
+            cause = exc.__cause__ or exc
+            self.fail("cannot back up zoo.cfg %s next to it: %s; file left unchanged" % (self.target, cause))
+
+    def _sync_directory(self, directory):
+        """The rename is durable only once the directory entry is on disk."""
+        try:
+            fd = os.open(directory, os.O_RDONLY)
+        except (IOError, OSError) as exc:
+            self.module.warn("zoo.cfg %s written, but its directory could not be opened to sync it: %s"
+                             % (self.target, exc))
+            return
+        try:
+            os.fsync(fd)
+        except (IOError, OSError) as exc:
+            self.module.warn("zoo.cfg %s written, but its directory could not be synced: %s" % (self.target, exc))
+        finally:
+            os.close(fd)
 
 
 def main():

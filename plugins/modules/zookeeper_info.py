@@ -12,7 +12,8 @@ version_added: 0.1.0
 description:
   - Asks one ZooKeeper server, over four-letter words (C(srvr), C(mntr), C(conf), C(cons)), for its mode,
     version, last zxid, C(maxClientCnxns), client connections counted per client IP, rejected
-    connections and, on a leader, synced followers.
+    connections and, on a leader, its synced followers, observers and non-voting followers as ZooKeeper
+    counts them.
   - Reports which client IPs are at or over O(threshold_percent) of C(maxClientCnxns) (alarm
     ALM-13007, "available ZooKeeper client connections are insufficient").
   - Since ZooKeeper 3.5.3 only C(srvr) is allowed unless C(4lw.commands.whitelist) says more. Refused
@@ -21,6 +22,9 @@ description:
     When no source gives per-IP counts the module says so plainly in RV(msg) and returns
     RV(connections_by_ip=null).
   - The module's own probe connection is not counted in RV(alive_connections) or RV(connections_by_ip).
+  - O(timeout) bounds every reply and all of them together. A reply that is not what ZooKeeper sends
+    (garbage, a number that is not a number, a port that does not speak HTTP as O(admin_url)) fails the
+    module with a message naming what was wrong.
   - Uses the Python standard library only.
 author:
   - alertops.remediation maintainers (@alertops)
@@ -33,7 +37,8 @@ options:
     description:
       - A client IP is reported in RV(saturated) when its connection count is at or over this percentage
         of C(maxClientCnxns). C(maxClientCnxns=0) means unlimited and nothing is ever saturated.
-    type: float
+      - A finite number over 0 and up to 100.
+    type: raw
     default: 80
   idle_min_age:
     description:
@@ -44,7 +49,8 @@ options:
       - Needs the per-connection details of C(cons) (or the AdminServer's C(/commands/connections)), which
         costs more than the plain counts. The session ages use this host's clock against the server's
         C(est) time, so run the module on the ZooKeeper host itself (or a host with the same clock).
-    type: float
+      - A finite number of seconds from 0 up to ten years, as a number or a string of ASCII digits.
+    type: raw
 notes:
   - A server without quorum answers every command with "not currently serving requests"; the module
     then returns RV(mode=not_serving) and no connection data instead of failing.
@@ -89,7 +95,8 @@ EXAMPLES = r'''
 RETURN = r'''
 mode:
   description:
-    - Server state, V(leader), V(follower), V(observer), V(standalone) or V(read-only).
+    - Server state as ZooKeeper reports it, V(leader), V(follower), V(observer), V(standalone) or
+      V(read-only).
     - V(not_serving) while the server has no quorum.
   returned: always
   type: str
@@ -153,10 +160,23 @@ connection_rejected:
   type: int
   sample: 12
 synced_followers:
-  description: Followers in sync with this leader; null unless RV(mode=leader).
+  description: Voting followers in sync with this leader (C(zk_synced_followers)); null unless
+    RV(mode=leader).
   returned: always
   type: int
   sample: 2
+synced_observers:
+  description: Observers in sync with this leader (C(zk_synced_observers)); null unless RV(mode=leader)
+    or when the server does not report it.
+  returned: always
+  type: int
+  sample: 1
+synced_non_voting_followers:
+  description: Non-voting followers in sync with this leader (C(zk_synced_non_voting_followers)); null
+    unless RV(mode=leader) or when the server does not report it.
+  returned: always
+  type: int
+  sample: 0
 whitelist_limited:
   description: Four-letter words the server refused because they are not in C(4lw.commands.whitelist).
   returned: always
@@ -183,25 +203,27 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.alertops.remediation.plugins.module_utils.zookeeper import (
-    ZkError, client_from_params, gather_info, zookeeper_argument_spec,
-)
+from ansible_collections.alertops.remediation.plugins.module_utils import zkparams
+from ansible_collections.alertops.remediation.plugins.module_utils.zkerrors import ZkError
+from ansible_collections.alertops.remediation.plugins.module_utils.zkinfo import gather_info
+
+# Ten years: a bound, not a policy.
+MAX_IDLE_AGE = 10 * 365 * 86400
 
 
 def main():
-    argument_spec = zookeeper_argument_spec()
-    argument_spec.update(threshold_percent=dict(type="float", default=80), idle_min_age=dict(type="float"))
+    argument_spec = zkparams.zookeeper_argument_spec()
+    argument_spec.update(threshold_percent=dict(type="raw", default=80), idle_min_age=dict(type="raw"))
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    threshold = module.params["threshold_percent"]
-    if not 0 < threshold <= 100:
-        module.fail_json(msg="threshold_percent must be > 0 and <= 100, got %r" % threshold)
-    idle_min_age = module.params["idle_min_age"]
-    if idle_min_age is not None and idle_min_age < 0:
-        module.fail_json(msg="idle_min_age must be >= 0 seconds, got %r" % idle_min_age)
+    params = module.params
     try:
-        client = client_from_params(module.params)
-    except (ValueError, OSError) as exc:
-        module.fail_json(msg="invalid connection options: %s" % exc)
+        threshold = zkparams.percent("threshold_percent", params["threshold_percent"])
+        idle_min_age = params["idle_min_age"]
+        if idle_min_age is not None:
+            idle_min_age = zkparams.seconds("idle_min_age", idle_min_age, 0, MAX_IDLE_AGE, low_inclusive=True)
+        client = zkparams.client_from_params(params)
+    except ValueError as exc:
+        module.fail_json(msg="invalid option: %s" % exc)
     try:
         info = gather_info(client, threshold, idle_min_age=idle_min_age)
     except ZkError as exc:

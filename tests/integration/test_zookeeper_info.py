@@ -165,3 +165,23 @@ def test_unreachable_server():
     result, rc = run_module("zookeeper_info", {"host": "127.0.0.1", "port": port, "timeout": 2})
     assert rc == 1 and result["failed"] is True
     assert "cannot connect to ZooKeeper at 127.0.0.1:%d" % port in result["msg"]
+
+
+def test_ensemble_with_an_observer_as_zookeeper_counts_it(request):
+    zk = start_cluster(request, nodes=3, observers=1, max_client_cnxns=10)
+    leader = zk.leader()
+    result, rc = info(leader)
+    assert rc == 0, result
+    assert result["mode"] == "leader"
+    assert (result["synced_followers"], result["synced_observers"], result["synced_non_voting_followers"]) == (2, 1, 0)
+    (observer,) = zk.observers()
+    result, rc = info(observer)
+    assert rc == 0 and result["mode"] == "observer" and result["synced_observers"] is None, result
+
+
+def test_observer_counts_through_the_admin_server(request):
+    zk = start_cluster(request, nodes=3, observers=1, max_client_cnxns=10, whitelist="srvr")
+    leader = zk.leader()
+    result, rc = info(leader, admin_url=leader.admin_url)
+    assert rc == 0 and result["whitelist_limited"] == ["mntr", "conf", "cons"], result
+    assert (result["synced_followers"], result["synced_observers"]) == (2, 1)

@@ -4,38 +4,77 @@ sees the real /proc, real sockets, real files)."""
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS = os.path.join(ROOT, ".build", "collections")
 
 
+# The system interpreter: another user can run it (the venv's may live under /root); the venv's
+# site-packages give it ansible.
+SYSTEM_PYTHON = "/usr/bin/python3"
+SITE_PACKAGES = sysconfig.get_paths()["purelib"]
+
+
+def run_as(uid):
+    """argv prefix that runs a command as `uid` (and the same gid) without an account or groups."""
+    return ["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups"]
+
+
+@contextlib.contextmanager
+def shared_tempdir(prefix):
+    """A temporary directory any user can enter (pytest's tmp_path is root-only), removed on exit."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(path, 0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path)
+
+
+def as_user(uid):
+    """run_module keyword arguments that run the module as `uid`."""
+    return dict(prefix=run_as(uid), python=SYSTEM_PYTHON, stdin_args=True,
+                env={"PYTHONPATH": os.pathsep.join([COLLECTIONS, SITE_PACKAGES])})
+
+
 def module_path(name):
     return os.path.join(ROOT, "plugins", "modules", name + ".py")
 
 
-def run_module(name, args=None, check_mode=False, diff=False, python=None, timeout=120, env=None, prefix=()):
+def run_module(name, args=None, check_mode=False, diff=False, python=None, timeout=120, env=None, prefix=(),
+               stdin_args=False):
     """Return (result dict, returncode). A module that crashes gives {'failed': True, 'msg': stderr}.
 
-    prefix: argv to run the module under, e.g. nsenter into a test host's namespaces."""
+    prefix: argv to run the module under, e.g. nsenter into a test host's namespaces.
+    stdin_args: feed the arguments on stdin (as AnsibleModule also reads them) instead of a root-only
+    file, for a module run as another user (e.g. prefix=zkserver.run_as(65534))."""
     payload = dict(args or {})
     payload["_ansible_check_mode"] = check_mode
     payload["_ansible_diff"] = diff
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
-        json.dump({"ANSIBLE_MODULE_ARGS": payload}, fh)
-        args_file = fh.name
+    document = json.dumps({"ANSIBLE_MODULE_ARGS": payload})
+    argv = list(prefix) + [python or sys.executable, module_path(name)]
+    args_file = None
+    if not stdin_args:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+            fh.write(document)
+            args_file = fh.name
+        argv.append(args_file)
     full_env = dict(os.environ)
     full_env["PYTHONPATH"] = COLLECTIONS
     full_env.update(env or {})
     try:
         proc = subprocess.run(
-            list(prefix) + [python or sys.executable, module_path(name), args_file],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env, timeout=timeout, check=False,
+            argv, input=document.encode() if stdin_args else None, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=full_env, timeout=timeout, check=False,
         )
     finally:
-        os.unlink(args_file)
+        if args_file:
+            os.unlink(args_file)
     out = proc.stdout.decode("utf-8", "replace")
     try:
         result = json.loads(out[out.index("{"):])

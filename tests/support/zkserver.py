@@ -4,6 +4,10 @@
     with ZkCluster(nodes=1, max_client_cnxns=10, whitelist="srvr") as zk:
         zk.nodes[0].client_port ...
 
+``observers=1`` adds observer members (127.0.0.4, ...) to a 3-node ensemble; ``jvm_flags`` go on every
+server's java command line (e.g. -XX:+DisableAttachMechanism); ``uid`` runs the servers as that user
+(setpriv, no account needed), with their directories owned by it.
+
 or, in pytest, ``zk = start_cluster(request, ...)`` which registers the stop as a finalizer.
 The java argv comes from lab/zookeeper/zkjava.py (Debian's jar needs extra jars for logs and AdminServer).
 """
@@ -18,6 +22,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "lab", "zookeeper"))
 import zkjava  # noqa: E402  pylint: disable=wrong-import-position
+from tests.support.modrun import run_as  # noqa: E402  pylint: disable=wrong-import-position
 
 LOG4J = """log4j.rootLogger=${zookeeper.root.logger}
 log4j.appender.ROLLINGFILE=org.apache.log4j.RollingFileAppender
@@ -60,9 +65,12 @@ def fourlw(ip, port, cmd, timeout=2.0, source_address=None):
 
 
 class ZkNode(object):
-    def __init__(self, myid, ip, base):
+    def __init__(self, myid, ip, base, observer=False, jvm_flags=(), uid=None):
         self.myid = myid
         self.ip = ip
+        self.observer = observer
+        self.jvm_flags = list(jvm_flags)
+        self.uid = uid
         self.dir = os.path.join(base, "node%d" % myid)
         self.conf_dir = os.path.join(self.dir, "conf")
         self.data_dir = os.path.join(self.dir, "data")
@@ -105,7 +113,10 @@ class ZkNode(object):
             lines.append("%s=%s" % (key, value))
         if len(servers) > 1:
             for n in servers:
-                lines.append("server.%d=%s:%d:%d" % (n.myid, n.ip, n.quorum_port, n.election_port))
+                lines.append("server.%d=%s:%d:%d%s" % (n.myid, n.ip, n.quorum_port, n.election_port,
+                                                       ":observer" if n.observer else ""))
+            if self.observer:
+                lines.append("peerType=observer")
             with open(os.path.join(self.data_dir, "myid"), "w") as fh:
                 fh.write("%d\n" % self.myid)
         with open(self.zoo_cfg, "w") as fh:
@@ -116,6 +127,9 @@ class ZkNode(object):
     def start(self):
         argv = zkjava.java_argv(self.conf_dir, self.log_dir, heap_mb=96,
                                 extra_props={"zookeeper.admin.enableServer": "true"})
+        argv[1:1] = self.jvm_flags
+        if self.uid is not None:
+            argv = run_as(self.uid) + argv
         self.stdout = open(os.path.join(self.log_dir, "stdout.log"), "ab")
         self.proc = subprocess.Popen(argv, stdout=self.stdout, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
@@ -149,18 +163,27 @@ class ZkNode(object):
 
 
 class ZkCluster(object):
-    """nodes=1: standalone on 127.0.0.1; nodes=3: ensemble on 127.0.0.1, .2, .3."""
+    """nodes=1: standalone on 127.0.0.1; nodes=3: ensemble on 127.0.0.1, .2, .3 (+ observers on .4, ...)."""
 
-    def __init__(self, nodes=1, max_client_cnxns=60, whitelist="*", admin=True, extra=None):
+    def __init__(self, nodes=1, max_client_cnxns=60, whitelist="*", admin=True, extra=None, observers=0,
+                 jvm_flags=(), uid=None):
         if nodes not in (1, 3):
             raise ValueError("nodes must be 1 or 3")
+        if observers and nodes == 1:
+            raise ValueError("observers need an ensemble (nodes=3)")
         missing = zkjava.missing_jars()
         if missing:
             raise RuntimeError("ZooKeeper jars missing (make apt): %s" % ", ".join(missing))
         self.base = tempfile.mkdtemp(prefix="zktest-")
-        self.nodes = [ZkNode(i + 1, "127.0.0.%d" % (i + 1), self.base) for i in range(nodes)]
+        self.nodes = [ZkNode(i + 1, "127.0.0.%d" % (i + 1), self.base, observer=i >= nodes, jvm_flags=jvm_flags,
+                             uid=uid) for i in range(nodes + observers)]
         for n in self.nodes:
             n.write_config(self.nodes, max_client_cnxns, whitelist, admin, extra)
+        if uid is not None:
+            os.chmod(self.base, 0o755)
+            for top, dirs, files in os.walk(self.base):
+                for name in dirs + files:
+                    os.chown(os.path.join(top, name), uid, uid)
 
     def start(self, timeout=60.0):
         try:
@@ -173,11 +196,11 @@ class ZkCluster(object):
         return self
 
     def wait_serving(self, timeout=60.0):
-        want = {"standalone"} if len(self.nodes) == 1 else {"leader", "follower"}
         deadline = time.monotonic() + timeout
         while True:
             modes = [n.mode() for n in self.nodes]
-            if all(m in want for m in modes) and (len(self.nodes) == 1 or modes.count("leader") == 1):
+            if all(m in self._serving_modes(n) for m, n in zip(modes, self.nodes)) and (
+                    len(self.nodes) == 1 or modes.count("leader") == 1):
                 return modes
             for n in self.nodes:
                 if n.proc is not None and n.proc.poll() is not None:
@@ -186,6 +209,11 @@ class ZkCluster(object):
             if time.monotonic() > deadline:
                 raise RuntimeError("ZooKeeper not serving after %.0fs (modes %s)" % (timeout, modes))
             time.sleep(0.2)
+
+    def _serving_modes(self, node):
+        if len(self.nodes) == 1:
+            return ("standalone",)
+        return ("observer",) if node.observer else ("leader", "follower")
 
     def tail(self, node, lines=30):
         for path in (node.log_file, os.path.join(node.log_dir, "stdout.log")):
@@ -204,6 +232,9 @@ class ZkCluster(object):
 
     def followers(self):
         return [n for n in self.nodes if n.mode() == "follower"]
+
+    def observers(self):
+        return [n for n in self.nodes if n.observer]
 
     def stop(self):
         errors = []

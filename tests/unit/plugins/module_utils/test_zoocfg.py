@@ -2,6 +2,7 @@
 import pytest
 
 from ansible_collections.alertops.remediation.plugins.module_utils import zoocfg
+from tests.support.cpulimit import cpu_limit
 
 SAMPLE = (
     "# The number of milliseconds of each tick\n"
@@ -94,6 +95,26 @@ def test_non_ascii_bytes_roundtrip():
     ("bad key", 1, "invalid zoo.cfg key"),
     ("dataDir", "/a\nmaxClientCnxns=1", "single line"),
     ("someKey", None, "null"),
+    # Java int: ZooKeeper will not start with more
+    ("maxClientCnxns", 2147483648, "maxClientCnxns must be <= 2147483647"),
+    ("maxClientCnxns", "2147483648", "maxClientCnxns must be <= 2147483647"),
+    ("tickTime", "99999999999999999999", "tickTime must be <= 2147483647"),
+    ("tickTime", 10 ** 30, "tickTime must be <= 2147483647"),
+    ("initLimit", "9" * 5000, "initLimit must be <= 2147483647"),
+    ("minSessionTimeout", "-99999999999", "minSessionTimeout must be >= -1"),
+    ("maxClientCnxns", "\u0669", "maxClientCnxns: value"),
+    ("maxClientCnxns", 1.0, "must be an integer"),
+    ("someKey", float("nan"), "not a finite number"),
+    ("someKey", float("inf"), "not a finite number"),
+    # no NUL, CR, LF or other control character in keys or values
+    ("someKey", "a\x00b", "control characters"),
+    ("someKey", "a\rb", "control characters"),
+    ("someKey", "a\x1bb", "control characters"),
+    ("dataDir", "/data\n", "control characters"),
+    ("maxClientCnxns\n", 5, "invalid zoo.cfg key"),
+    ("maxClientCnxns\x00", 5, "invalid zoo.cfg key"),
+    ("a\r\nb", 5, "invalid zoo.cfg key"),
+    ("", 5, "invalid zoo.cfg key"),
 ])
 def test_validation_errors_name_the_bad_value(key, value, needle):
     with pytest.raises(zoocfg.ZooCfgError) as err:
@@ -116,3 +137,64 @@ def test_value_conversion():
 def test_key_with_empty_value_gets_separator():
     new, dummy = zoocfg.set_keys("dataLogDir\n", {"dataLogDir": "/logs"})
     assert new == "dataLogDir=/logs\n"
+
+
+def test_java_int_bounds_accepted():
+    new, dummy = zoocfg.set_keys(SAMPLE, {"maxClientCnxns": 2147483647, "tickTime": "2147483647"})
+    assert "maxClientCnxns=2147483647\n" in new and "tickTime=2147483647\n" in new
+
+
+def test_a_tab_inside_a_value_is_text():
+    assert zoocfg.validate("custom.key", "a\tb") == "a\tb"
+
+
+# ---------------------------------------------------------------- linear time on hostile files
+@pytest.mark.parametrize("text", [
+    # 3 MB of continuation lines: one logical line of a million physical ones
+    "a=1\nkey=" + "x\\\n" * (1024 * 1024) + "end\nmaxClientCnxns=60\n",
+    # a 3 MB key without a separator, and a 3 MB run of escapes
+    "k" * (3 * 1024 * 1024) + "\nmaxClientCnxns=60\n",
+    "key=" + "\\t" * (1536 * 1024) + "\nmaxClientCnxns=60\n",
+    # a 3 MB line of backslashes that ends the file
+    "maxClientCnxns=60\nkey=" + "\\" * (3 * 1024 * 1024 + 1),
+])
+def test_parse_and_edit_are_linear_on_3mb(text):
+    with cpu_limit(30):
+        new, changes = zoocfg.set_keys(text, {"maxClientCnxns": 61})
+    assert changes[0]["before"] == "60" and "maxClientCnxns=61" in new
+    assert len(new) == len(text)
+
+
+def test_continuation_value_is_joined_like_java():
+    text = "key=a\\\n   b\\\n\tc\nnext=1\n"
+    assert zoocfg.get(text, "key") == "abc" and zoocfg.get(text, "next") == "1"
+
+
+# ---------------------------------------------------------------- dynamic configuration
+DYNAMIC = "server.1=10.0.0.1:2888:3888:participant;2181\nserver.2=10.0.0.2:2888:3888:participant;2181\n"
+DYNAMIC_NO_CLIENT = "server.1=10.0.0.1:2888:3888:participant\nserver.2=10.0.0.2:2888:3888:observer\n"
+
+
+def test_dynamic_config_file_found():
+    assert zoocfg.dynamic_config_file("a=1\ndynamicConfigFile=/etc/zk/zoo.cfg.dynamic.100000000\n") == \
+        "/etc/zk/zoo.cfg.dynamic.100000000"
+    assert zoocfg.dynamic_config_file(SAMPLE) is None
+
+
+@pytest.mark.parametrize("key", ["server.1", "server.9", "group.1", "weight.3"])
+def test_membership_keys_are_refused_when_membership_is_dynamic(key):
+    with pytest.raises(zoocfg.ZooCfgError) as err:
+        zoocfg.check_dynamic({key: "10.0.0.9:2888:3888"}, "/etc/zk/zoo.cfg.dynamic", DYNAMIC)
+    assert key in str(err.value) and "/etc/zk/zoo.cfg.dynamic" in str(err.value) and "reconfig" in str(err.value)
+
+
+@pytest.mark.parametrize("key", ["clientPort", "clientPortAddress"])
+def test_client_port_refused_when_given_in_dynamic_form(key):
+    with pytest.raises(zoocfg.ZooCfgError) as err:
+        zoocfg.check_dynamic({key: "2182"}, "/etc/zk/dyn", DYNAMIC)
+    assert key in str(err.value) and "server.1=" in str(err.value)
+    zoocfg.check_dynamic({key: "2182"}, "/etc/zk/dyn", DYNAMIC_NO_CLIENT)
+
+
+def test_max_client_cnxns_stays_static():
+    zoocfg.check_dynamic({"maxClientCnxns": 100, "tickTime": 2000}, "/etc/zk/dyn", DYNAMIC)

@@ -1,248 +1,24 @@
-"""Parsers and client of module_utils/zookeeper.py against replies recorded from a real 3.8 server."""
-import json
+"""The client of module_utils/zookeeper.py against fake loopback servers started (and stopped) here:
+one bounded round trip per four-letter word, the AdminServer over HTTP, TLS files checked."""
 import os
 import socket
-import threading
 
 import pytest
 
 from ansible_collections.alertops.remediation.plugins.module_utils import zookeeper as zk
-
-FIX = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "zookeeper")
-
-
-def fixture(name):
-    with open(os.path.join(FIX, name)) as fh:
-        return fh.read()
-
-
-# ---------------------------------------------------------------- srvr / stat
-@pytest.mark.parametrize("role,mode,zxid", [
-    ("standalone", "standalone", "0x4"),
-    ("leader", "leader", "0x100000003"),
-    ("follower", "follower", "0x100000003"),
-])
-def test_parse_srvr_recorded(role, mode, zxid):
-    out = zk.parse_srvr(fixture("%s_srvr.txt" % role))
-    assert out["mode"] == mode
-    assert out["zxid"] == zxid
-    assert out["zxid_int"] == int(zxid, 16)
-    assert out["version"].startswith("3.8.0")
-    assert isinstance(out["connections"], int)
-
-
-def test_parse_srvr_leader_epoch_and_proposals():
-    out = zk.parse_srvr(fixture("leader_srvr.txt"))
-    assert out["epoch"] == 1
-    assert out["proposal_sizes"] == [48, 48, 48]
-    assert (out["latency_min"], out["latency_avg"], out["latency_max"]) == (0, 0.0, 0)
-
-
-def test_parse_stat_has_clients_and_summary():
-    out = zk.parse_stat(fixture("standalone_stat.txt"))
-    assert out["mode"] == "standalone"
-    assert len(out["clients"]) == out["connections"] == 5
-    assert {c["ip"] for c in out["clients"]} == {"127.0.0.1"}
-
-
-def test_srvr_garbage_is_parse_error():
-    with pytest.raises(zk.ZkParseError):
-        zk.parse_srvr("hello\nworld\n")
-
-
-# ---------------------------------------------------------------- refusals are never data
-@pytest.mark.parametrize("name,cmd", [("whitelist_srvr_only_cons.txt", "cons"),
-                                      ("whitelist_srvr_only_mntr.txt", "mntr")])
-def test_whitelist_reply_raises(name, cmd):
-    parser = getattr(zk, "parse_" + cmd)
-    with pytest.raises(zk.ZkWhitelistError) as err:
-        parser(fixture(name))
-    assert err.value.command == cmd
-
-
-@pytest.mark.parametrize("cmd", ["srvr", "stat", "mntr", "cons", "conf"])
-def test_not_serving_reply_raises(cmd):
-    with pytest.raises(zk.ZkNotServingError):
-        getattr(zk, "parse_" + cmd)(fixture("not_serving_%s.txt" % cmd))
-
-
-def test_whitelist_and_not_serving_are_distinct():
-    assert not issubclass(zk.ZkWhitelistError, zk.ZkNotServingError)
-    assert not issubclass(zk.ZkNotServingError, zk.ZkWhitelistError)
-    assert not issubclass(zk.ZkConnectionClosedError, zk.ZkConnectError)
-
-
-# ---------------------------------------------------------------- mntr / conf
-def test_parse_mntr_leader():
-    out = zk.parse_mntr(fixture("leader_mntr.txt"))
-    assert out["server_state"] == "leader"
-    assert out["synced_followers"] == 2
-    assert out["connection_rejected"] == 0
-    assert isinstance(out["avg_latency"], float)
-
-
-def test_parse_mntr_follower_has_no_synced_followers():
-    out = zk.parse_mntr(fixture("follower_mntr.txt"))
-    assert out["server_state"] == "follower"
-    assert "synced_followers" not in out
-
-
-def test_parse_conf_standalone_and_ensemble():
-    conf = zk.parse_conf(fixture("standalone_conf.txt"))
-    assert zk.conf_max_client_cnxns(conf) == 10
-    leader = zk.parse_conf(fixture("leader_conf.txt"))
-    assert zk.conf_max_client_cnxns(leader) == 60
-    assert leader["server.1"].startswith("127.0.0.1:")
-    assert zk.conf_max_client_cnxns({"clientPort": "1"}) is None
-    with pytest.raises(zk.ZkParseError):
-        zk.conf_max_client_cnxns({"maxClientCnxns": "lots"})
-
-
-# ---------------------------------------------------------------- cons
-def test_parse_cons_recorded_follower():
-    conns = zk.parse_cons(fixture("follower_cons.txt"))
-    assert len(conns) == 4
-    with_session = [c for c in conns if "sid" in c]
-    assert len(with_session) == 3
-    c = with_session[0]
-    assert c["ip"] == "127.0.0.1" and c["port"] == 40569 and c["lop"] == "SESS" and c["to"] == 120000
-    assert c["sid"] == "0x1000007f42a0000"
-    probe = [c for c in conns if "sid" not in c][0]
-    assert probe["recved"] == 1 and probe["sent"] == 0
-
-
-@pytest.mark.parametrize("line,ip,port", [
-    (" /[0:0:0:0:0:0:0:1]:51022[1](queued=0,recved=1,sent=1)", "0:0:0:0:0:0:0:1", 51022),
-    (" /0:0:0:0:0:0:0:1:51022[1](queued=0,recved=1,sent=1)", "0:0:0:0:0:0:0:1", 51022),
-    (" /10.1.2.3:2[0](queued=0,recved=0,sent=0)", "10.1.2.3", 2),
-])
-def test_parse_cons_address_forms(line, ip, port):
-    (c,) = zk.parse_cons(line + "\n\n")
-    assert (c["ip"], c["port"]) == (ip, port)
-
-
-def test_parse_cons_rejects_garbage_line():
-    with pytest.raises(zk.ZkParseError):
-        zk.parse_cons(" /127.0.0.1:1[1](queued=0)\nnot a connection\n")
-
-
-def test_parse_cons_without_detail_keeps_address():
-    full = zk.parse_cons(fixture("follower_cons.txt"))
-    light = zk.parse_cons(fixture("follower_cons.txt"), detail=False)
-    assert [(c["ip"], c["port"]) for c in light] == [(c["ip"], c["port"]) for c in full]
-    assert "sid" not in light[0]
-
-
-def test_parse_cons_empty():
-    assert zk.parse_cons("\n") == []
-
-
-# ---------------------------------------------------------------- AdminServer
-def test_admin_connections_recorded():
-    conns = zk.parse_admin_connections(fixture("standalone_admin_connections.json"))
-    assert len(conns) == 4
-    assert all(c["ip"] == "127.0.0.1" and c["secure"] is False for c in conns)
-    assert zk.count_by_ip(conns) == {"127.0.0.1": 4}
-
-
-def test_admin_configuration_and_monitor_recorded():
-    conf = zk.parse_admin_configuration(fixture("leader_admin_configuration.json"))
-    assert zk.conf_max_client_cnxns(conf) == 60
-    mon = zk.parse_admin_monitor(fixture("leader_admin_monitor.json"))
-    assert mon["server_state"] == "leader" and mon["synced_followers"] == 2
-
-
-def test_admin_not_serving_json_and_html():
-    with pytest.raises(zk.ZkNotServingError):
-        zk.parse_admin_connections(fixture("not_serving_admin_connections.json"))
-    with pytest.raises(zk.ZkNotServingError):
-        zk.parse_admin("monitor", fixture("not_serving_admin_monitor.json"))
-
-
-def test_admin_other_error_is_admin_error():
-    with pytest.raises(zk.ZkAdminError):
-        zk.parse_admin("connections", json.dumps({"command": "connections", "error": "boom"}))
-    with pytest.raises(zk.ZkAdminError):
-        zk.parse_admin("connections", "<html>404</html>")
-
-
-# ---------------------------------------------------------------- counts and saturation
-def test_count_by_ip_excludes_probe():
-    conns = zk.parse_cons(fixture("follower_cons.txt"))
-    assert zk.count_by_ip(conns) == {"127.0.0.1": 4}
-    assert zk.count_by_ip(conns, exclude=[("127.0.0.1", 51022)]) == {"127.0.0.1": 3}
-
-
-def test_saturation_threshold_and_order():
-    counts = {"10.0.0.1": 48, "10.0.0.2": 60, "10.0.0.3": 47, "10.0.0.4": 70}
-    sat = zk.saturation(counts, 60, 80)
-    assert [s["ip"] for s in sat] == ["10.0.0.4", "10.0.0.2", "10.0.0.1"]
-    assert sat[0] == {"ip": "10.0.0.4", "count": 70, "limit": 60, "percent": 116.7}
-    assert sat[2]["percent"] == 80.0
-
-
-def test_saturation_unlimited_and_unknown():
-    assert zk.saturation({"10.0.0.1": 100000}, 0) == []
-    assert zk.saturation({"10.0.0.1": 5}, None) == []
-    assert zk.ip_saturation(5, 0) == {"count": 5, "limit": 0, "percent": None}
-    assert zk.ip_saturation(5, 10) == {"count": 5, "limit": 10, "percent": 50.0}
-
-
-def test_split_address_forms():
-    assert zk.split_address("127.0.0.1:5") == ("127.0.0.1", 5)
-    assert zk.split_address("/[::1]:5") == ("::1", 5)
-    assert zk.split_address("[::ffff:10.0.0.1]:5") == ("10.0.0.1", 5)
-    with pytest.raises(zk.ZkParseError):
-        zk.split_address("nohost")
-
-
-# ---------------------------------------------------------------- client against a fake TCP server
-class OneShotServer(object):
-    """Loopback server answering each connection with `behaviour(conn)`."""
-
-    def __init__(self, behaviour):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        self.behaviour = behaviour
-        self.received = []
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        while True:
-            try:
-                conn, dummy = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                self.behaviour(self, conn)
-
-    def close(self):
-        self.sock.close()
+from tests.support.fakeserver import drip, reply_with, servers, zk_fixture as fixture
 
 
 @pytest.fixture
-def server(request):
-    servers = []
-
-    def make(behaviour):
-        s = OneShotServer(behaviour)
-        servers.append(s)
-        return s
-    yield make
-    for s in servers:
-        s.close()
+def server():
+    with servers() as make:
+        yield make
 
 
-def reply_with(text):
-    def behaviour(self, conn):
-        self.received.append(conn.recv(4))
-        conn.sendall(text.encode())
-    return behaviour
+DRIP = drip(80, 0.25)  # a byte every 0.25 s, 80 bytes at most (20 s)
 
 
+# ---------------------------------------------------------------- four-letter words
 def test_client_one_round_trip(server):
     s = server(reply_with(fixture("standalone_srvr.txt")))
     client = zk.ZkClient("127.0.0.1", s.port, timeout=5)
@@ -265,12 +41,43 @@ def test_client_closed_at_once_is_distinct(server):
 
 
 def test_client_timeout(server):
-    done = threading.Event()
-    s = server(lambda self, conn: done.wait(5))
+    s = server(lambda self, conn: self.stop.wait(5))
     with pytest.raises(zk.ZkConnectError) as err:
         zk.ZkClient("127.0.0.1", s.port, timeout=0.3).srvr()
-    done.set()
     assert "0.3" in str(err.value)
+
+
+def test_timeout_bounds_the_whole_reply_not_each_read(server):
+    s = server(DRIP)
+    with pytest.raises(zk.ZkConnectError) as err:
+        zk.ZkClient("127.0.0.1", s.port, timeout=1.5).srvr()
+    assert "deadline" in str(err.value)
+    assert s.sent < 40  # cut off at the deadline, long before the server would have stopped
+
+
+def test_total_timeout_bounds_every_round_trip_together(server):
+    s = server(DRIP)
+    client = zk.ZkClient("127.0.0.1", s.port, timeout=2, total_timeout=2)
+    for word in ("srvr", "mntr", "conf"):
+        with pytest.raises(zk.ZkConnectError):
+            client.raw(word)
+    assert s.sent < 40  # about 8 bytes for the first word, none after the shared deadline
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 0, -1])
+def test_client_refuses_timeouts_that_bound_nothing(value):
+    with pytest.raises(ValueError):
+        zk.ZkClient(timeout=value)
+    with pytest.raises(ValueError):
+        zk.ZkClient(total_timeout=value)
+
+
+def test_client_refuses_an_oversized_reply(server, monkeypatch):
+    monkeypatch.setattr(zk, "MAX_REPLY_BYTES", 1000)
+    s = server(reply_with(b"y" * 5000))
+    with pytest.raises(zk.ZkConnectError) as err:
+        zk.ZkClient("127.0.0.1", s.port, timeout=5).raw("srvr")
+    assert "exceeds 1000 bytes" in str(err.value)
 
 
 def test_client_connection_refused():
@@ -299,162 +106,119 @@ def test_unknown_word_refused():
         zk.ZkClient().raw("kill")
 
 
-# ---------------------------------------------------------------- gather_info with a fake client
-class FakeClient(object):
-    """Replays recorded replies; `refuse` lists words answered with the whitelist reply."""
-
-    def __init__(self, role="standalone", refuse=(), admin=False, closed=False, not_serving=False):
-        self.host, self.port = "127.0.0.1", 2181
-        self.role, self.refuse, self.closed, self.not_serving = role, refuse, closed, not_serving
-        self.admin_url = "http://127.0.0.1:8080" if admin else None
-        self.calls = []
-
-    def _word(self, word):
-        self.calls.append(word)
-        if self.closed:
-            raise zk.ZkConnectionClosedError("closed it at once")
-        if self.not_serving:
-            return fixture("not_serving_%s.txt" % word)
-        if word in self.refuse:
-            return "%s is not executed because it is not in the whitelist.\n" % word
-        return fixture("%s_%s.txt" % (self.role, word))
-
-    def srvr(self):
-        return zk.parse_srvr(self._word("srvr"))
-
-    def mntr(self):
-        return zk.parse_mntr(self._word("mntr"))
-
-    def conf(self):
-        return zk.parse_conf(self._word("conf"))
-
-    def cons(self, detail=True):
-        return zk.parse_cons(self._word("cons"), detail=detail)
-
-    def _admin(self, what):
-        self.calls.append("admin_" + what)
-        return fixture("%s_admin_%s.json" % (self.role, what))
-
-    def admin_connections(self):
-        return zk.parse_admin_connections(self._admin("connections"))
-
-    def admin_configuration(self):
-        return zk.parse_admin_configuration(self._admin("configuration"))
-
-    def admin_monitor(self):
-        return zk.parse_admin_monitor(self._admin("monitor"))
+# ---------------------------------------------------------------- AdminServer over HTTP
+def http(status, body, headers=""):
+    return ("HTTP/1.1 %s\r\nContent-Type: application/json\r\n%s\r\n%s" % (status, headers, body)).encode()
 
 
-def test_gather_all_4lw_standalone():
-    info = zk.gather_info(FakeClient("standalone"), 80)
-    assert info["mode"] == "standalone" and info["source"] == "4lw"
-    assert info["max_client_cnxns"] == 10
-    assert info["connections_by_ip"] == {"127.0.0.1": 5}
-    assert info["whitelist_limited"] == [] and info["admin_used"] is False
-    assert info["synced_followers"] is None
+def test_admin_json_reply(server):
+    body = fixture("leader_admin_monitor.json")
+    s = server(reply_with(http("200 OK", body, "Content-Length: %d\r\n" % len(body.encode()))))
+    client = zk.ZkClient(admin_url="http://127.0.0.1:%d" % s.port, timeout=5)
+    assert client.admin_monitor()["server_state"] == "leader"
+    request = s.received[0].decode()
+    assert request.startswith("GET /commands/monitor HTTP/1.0\r\n")
+    assert "\r\nHost: 127.0.0.1:%d\r\n" % s.port in request
 
 
-def test_gather_leader_synced_followers():
-    info = zk.gather_info(FakeClient("leader"), 80)
-    assert info["mode"] == "leader" and info["synced_followers"] == 2
+def test_admin_chunked_reply(server):
+    body = fixture("standalone_admin_connections.json").encode()
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 100]), body[i:i + 100]) for i in range(0, len(body), 100))
+    s = server(reply_with(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked + b"0\r\n\r\n"))
+    client = zk.ZkClient(admin_url="http://127.0.0.1:%d/" % s.port, timeout=5)
+    assert len(client.admin_connections()) == 4
 
 
-def test_gather_srvr_only_falls_back_to_admin():
-    client = FakeClient("standalone", refuse=("mntr", "conf", "cons"), admin=True)
-    info = zk.gather_info(client, 80)
-    assert info["whitelist_limited"] == ["mntr", "conf", "cons"]
-    assert info["source"] == "admin" and info["admin_used"] is True
-    assert info["connections_by_ip"] == {"127.0.0.1": 4}
-    assert info["max_client_cnxns"] == 10
-    assert info["saturated"] == []  # 4 of 10 is under 80 %
-    assert zk.gather_info(client, 40)["saturated"][0]["percent"] == 40.0
+def test_admin_not_serving_http_500(server):
+    s = server(reply_with(http("500 Server Error", "<html>zkServer is null</html>")))
+    with pytest.raises(zk.ZkNotServingError):
+        zk.ZkClient(admin_url="http://127.0.0.1:%d" % s.port, timeout=5).admin_monitor()
 
 
-def test_gather_srvr_only_without_admin_says_so():
-    info = zk.gather_info(FakeClient("standalone", refuse=("mntr", "conf", "cons")), 80)
-    assert info["connections_by_ip"] is None and info["source"] is None
-    text = " ".join(info["messages"])
-    assert "No per-IP connection counts are available" in text
-    assert "not in 4lw.commands.whitelist" in text and "admin_url" in text
-    assert info["mode"] == "standalone"
+@pytest.mark.parametrize("reply,needle", [
+    (fixture("standalone_srvr.txt").encode(), "did not answer HTTP"),
+    (b"\x16\x03\x01\x02\x00garbage", "did not answer HTTP"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 9999\r\n\r\n{}", "closed the connection after"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n{}", "bad Content-Length"),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "malformed chunked"),
+    (b"HTTP/1.1 200 OK\r\n\r\nnot json", "not JSON"),
+    (b"HTTP/1.1 404 Not Found\r\n\r\n", "HTTP 404"),
+    (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n", "incomplete HTTP header"),
+])
+def test_admin_garbage_is_admin_error(server, reply, needle):
+    s = server(reply_with(reply))
+    with pytest.raises(zk.ZkAdminError) as err:
+        zk.ZkClient(admin_url="http://127.0.0.1:%d" % s.port, timeout=5).admin_configuration()
+    assert needle in str(err.value)
 
 
-def test_gather_not_serving():
-    info = zk.gather_info(FakeClient(not_serving=True), 80)
-    assert info["mode"] == "not_serving" and info["connections_by_ip"] is None
+def test_admin_drip_is_cut_at_the_deadline(server):
+    s = server(DRIP)
+    with pytest.raises(zk.ZkAdminError) as err:
+        zk.ZkClient(admin_url="http://127.0.0.1:%d" % s.port, timeout=1.5).admin_monitor()
+    assert "deadline" in str(err.value) and s.sent < 40
 
 
-def test_gather_closed_without_admin_raises():
-    with pytest.raises(zk.ZkConnectionClosedError):
-        zk.gather_info(FakeClient(closed=True), 80)
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:8080\r\nX-Injected: 1",
+    "http://127.0.0.1:8080/\nx",
+    "http://127.0.0.1:8080/a b",
+    "http://127.0.0.1:8080\x00",
+    "http://user:pw@127.0.0.1:8080",
+    "http://127.0.0.1:8080/?q=1",
+    "http://127.0.0.1:99999",
+    "ftp://127.0.0.1",
+    "127.0.0.1:8080",
+    "http://[::1",
+    "http://h\u0669st:8080",
+    "http://" + "a" * 3000,
+])
+def test_admin_url_refused(url):
+    with pytest.raises(ValueError) as err:
+        zk.ZkClient(admin_url=url)
+    assert "admin_url" in str(err.value)
 
 
-def test_gather_closed_with_admin_uses_admin_and_stops_4lw():
-    client = FakeClient("standalone", closed=True, admin=True)
-    info = zk.gather_info(client, 80)
-    assert info["source"] == "admin" and info["mode"] == "standalone"
-    assert client.calls.count("srvr") == 1 and "cons" not in client.calls
-    assert any("closed it at once" in m for m in info["messages"])
+def test_admin_url_forms():
+    assert zk.ZkClient(admin_url="https://[::1]:8443/zk/").admin_url == "https://[::1]:8443/zk"
 
 
-def test_argument_spec_and_client_from_params():
-    spec = zk.zookeeper_argument_spec()
-    params = dict((k, v.get("default")) for k, v in spec.items())
-    client = zk.client_from_params(params)
-    assert (client.host, client.port, client.admin_url) == ("127.0.0.1", 2181, None)
+# ---------------------------------------------------------------- TLS files
+def test_tls_ca_fifo_is_refused_without_opening_it(tmp_path):
+    fifo = str(tmp_path / "ca.pem")
+    os.mkfifo(fifo)
+    # opening a FIFO for reading blocks until a writer comes: a refusal that returns proves it was not opened
+    with pytest.raises(ValueError) as err:
+        zk.make_ssl_context(ca_path=fifo)
+    assert "tls_ca_path" in str(err.value) and "not a regular file" in str(err.value)
+
+
+@pytest.mark.parametrize("kind", ["directory", "missing", "garbage"])
+def test_tls_ca_path_other_bad_files(tmp_path, kind):
+    path = tmp_path / "ca.pem"
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "garbage":
+        path.write_text("not a certificate")
+    with pytest.raises(ValueError) as err:
+        zk.make_ssl_context(ca_path=str(path))
+    assert "tls_ca_path" in str(err.value)
+
+
+@pytest.mark.parametrize("option", ["tls_cert_path", "tls_key_path"])
+def test_tls_client_files_must_be_regular(tmp_path, option):
+    fifo = str(tmp_path / "x.pem")
+    os.mkfifo(fifo)
+    cert = tmp_path / "cert.pem"
+    cert.write_text("not a certificate")
+    args = {"cert_path": fifo} if option == "tls_cert_path" else {"cert_path": str(cert), "key_path": fifo}
+    with pytest.raises(ValueError) as err:
+        zk.make_ssl_context(**args)
+    assert option in str(err.value)
+
+
+def test_https_admin_with_fifo_ca_is_refused_when_the_client_is_made(tmp_path):
+    fifo = str(tmp_path / "ca.pem")
+    os.mkfifo(fifo)
     with pytest.raises(ValueError):
-        zk.client_from_params(dict(params, port=70000))
-    with pytest.raises(ValueError):
-        zk.client_from_params(dict(params, admin_url="127.0.0.1:8080"))
-
-
-# ---------------------------------------------------------------- idle, never-used sessions (leak evidence)
-# Recorded from a 3.8 server in the lab: sessions of a client that only did the handshake (and pings),
-# one that wrote, and a 4lw probe without a session.
-IDLE_CONS = (
-    " /198.18.0.16:40998[1](queued=0,recved=1,sent=1,sid=0x1000011457d0005,lop=SESS,est=1795307595851,"
-    "to=30000,lcxid=0x0,lzxid=0x10000001f,lresp=1136383,llat=3,minlat=0,avglat=3,maxlat=3)\n"
-    " /198.18.0.16:41008[1](queued=0,recved=4,sent=4,sid=0x1000011457d0006,lop=PING,est=1795307595903,"
-    "to=30000,lcxid=0x0,lzxid=0x100000020,lresp=1136436,llat=4,minlat=0,avglat=4,maxlat=4)\n"
-    " /198.18.0.17:41022[1](queued=0,recved=9,sent=9,sid=0x1000011457d0007,lop=CREA,est=1795307595934,"
-    "to=30000,lcxid=0x8,lzxid=0x100000021,lresp=1136467,llat=4,minlat=0,avglat=4,maxlat=4)\n"
-    " /198.18.0.1:35694[0](queued=0,recved=1,sent=0)\n"
-)
-NOW_MS = 1795307595934 + 600 * 1000
-
-
-def test_idle_by_ip_counts_sessions_that_never_sent_a_request():
-    conns = zk.parse_cons(IDLE_CONS)
-    assert zk.idle_by_ip(conns, 300, NOW_MS) == {"198.18.0.16": 2}
-    # younger than the minimum age: not (yet) evidence of anything
-    assert zk.idle_by_ip(conns, 900, NOW_MS) == {}
-    # a session that sent a request (lcxid 8, lop CREA) and a probe without a session never count
-    assert not zk.is_idle_never_used(conns[2], 0, NOW_MS)
-    assert not zk.is_idle_never_used(conns[3], 0, NOW_MS)
-
-
-def test_idle_by_ip_on_admin_connections():
-    payload = {"connections": [
-        {"remote_socket_address": "198.18.0.16:40998", "session_id": 72057668218191877, "last_operation": "SESS",
-         "established": 1795307595851, "last_cxid": 0},
-        {"remote_socket_address": "198.18.0.16:40999", "session_id": 72057668218191878, "last_operation": "GETD",
-         "established": 1795307595851, "last_cxid": 3},
-    ], "secure_connections": [], "error": None}
-    conns = zk.parse_admin_connections(payload)
-    assert zk.idle_by_ip(conns, 300, NOW_MS) == {"198.18.0.16": 1}
-
-
-class IdleClient(FakeClient):
-    def cons(self, detail=True):
-        self.calls.append("cons-detail" if detail else "cons")
-        return zk.parse_cons(IDLE_CONS, detail=detail)
-
-
-def test_gather_idle_only_when_asked():
-    client = IdleClient("standalone")
-    info = zk.gather_info(client, 80)
-    assert info["idle_by_ip"] is None and "cons" in client.calls
-    client = IdleClient("standalone")
-    info = zk.gather_info(client, 80, idle_min_age=300, now_ms=NOW_MS)
-    assert info["idle_by_ip"] == {"198.18.0.16": 2} and "cons-detail" in client.calls
-    assert info["connections_by_ip"] == {"198.18.0.16": 2, "198.18.0.17": 1, "198.18.0.1": 1}
+        zk.ZkClient(admin_url="https://127.0.0.1:8443", admin_tls={"ca_path": fifo})

@@ -5,7 +5,7 @@ import stat
 import pytest
 
 from ansible_collections.alertops.remediation.plugins.modules import zookeeper_config
-from tests.support.modrun import run_main
+from tests.support.modrun import as_user, run_main, run_module, shared_tempdir
 
 ORIGINAL = b"# zoo.cfg\r\ntickTime=2000\n\n# limit per client IP\nmaxClientCnxns=60\n# caf\xe9\n"
 
@@ -82,3 +82,128 @@ def test_unreadable_file(cfg, capsys):
 def test_directory_is_refused(tmp_path, capsys):
     out, rc = run({"path": str(tmp_path), "settings": {"maxClientCnxns": 1}}, capsys)
     assert rc == 1 and "not a regular file" in out["msg"]
+
+
+# ---------------------------------------------------------------- links, directories, failures
+def test_symlinked_file_is_edited_where_it_points_and_the_link_stays(tmp_path, capsys):
+    real_dir = tmp_path / "conf.real"
+    real_dir.mkdir()
+    real = real_dir / "zoo.cfg"
+    real.write_bytes(ORIGINAL)
+    link_dir = tmp_path / "conf"
+    link_dir.mkdir()
+    link = link_dir / "zoo.cfg"
+    os.symlink(str(real), str(link))
+    out, rc = run({"path": str(link), "settings": {"maxClientCnxns": 200}, "backup": True}, capsys)
+    assert rc == 0 and out["changed"] is True
+    assert os.path.islink(str(link)) and os.readlink(str(link)) == str(real)
+    assert real.read_bytes() == ORIGINAL.replace(b"maxClientCnxns=60", b"maxClientCnxns=200")
+    assert out["path"] == str(link) and out["target"] == str(real)
+    assert os.path.dirname(out["backup_file"]) == str(real_dir)
+    assert sorted(os.listdir(str(link_dir))) == ["zoo.cfg"]
+    out, rc = run({"path": str(link), "settings": {"maxClientCnxns": 200}}, capsys)
+    assert rc == 0 and out["changed"] is False
+
+
+def test_the_directory_is_synced_after_the_rename(cfg, capsys, monkeypatch):
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(stat.S_ISDIR(os.fstat(fd).st_mode))
+        return real_fsync(fd)
+    monkeypatch.setattr(zookeeper_config.os, "fsync", fsync)
+    out, rc = run({"path": str(cfg), "settings": {"maxClientCnxns": 61}}, capsys)
+    assert rc == 0 and synced == [False, True]  # the new file's data, then its directory
+
+
+def test_a_failed_rename_leaves_the_file_and_no_temporary_file(cfg, capsys, monkeypatch):
+    def refuse(self, src, dest, unsafe_writes=False):
+        raise OSError(5, "Input/output error")
+    monkeypatch.setattr(zookeeper_config.AnsibleModule, "atomic_move", refuse)
+    out, rc = run({"path": str(cfg), "settings": {"maxClientCnxns": 61}}, capsys)
+    assert rc == 1 and str(cfg) in out["msg"] and "left unchanged" in out["msg"]
+    assert cfg.read_bytes() == ORIGINAL and os.listdir(str(cfg.parent)) == ["zoo.cfg"]
+
+
+def test_a_fifo_is_refused_without_opening_it(tmp_path, capsys):
+    fifo = str(tmp_path / "zoo.cfg")
+    os.mkfifo(fifo)
+    out, rc = run({"path": fifo, "settings": {"maxClientCnxns": 1}}, capsys)
+    assert rc == 1 and "not a regular file" in out["msg"] and fifo in out["msg"]
+
+
+def test_a_dangling_link_names_the_path(tmp_path, capsys):
+    link = str(tmp_path / "zoo.cfg")
+    os.symlink(str(tmp_path / "gone.cfg"), link)
+    out, rc = run({"path": link, "settings": {"maxClientCnxns": 1}}, capsys)
+    assert rc == 1 and "does not exist" in out["msg"] and link in out["msg"]
+
+
+@pytest.fixture
+def shared_dir():
+    with shared_tempdir("zkcfg-test-") as path:
+        yield path
+
+
+@pytest.mark.parametrize("backup", [False, True])
+def test_a_directory_it_cannot_write_fails_naming_the_path(shared_dir, backup):
+    # the module runs as a user (nobody) that may read and write zoo.cfg but not write its directory
+    conf = os.path.join(shared_dir, "conf")
+    os.mkdir(conf, 0o755)
+    cfg = os.path.join(conf, "zoo.cfg")
+    with open(cfg, "wb") as fh:
+        fh.write(ORIGINAL)
+    os.chmod(cfg, 0o666)
+    result, rc = run_module("zookeeper_config", {"path": cfg, "settings": {"maxClientCnxns": 5}, "backup": backup},
+                            **as_user(65534))
+    assert rc == 1 and result["failed"] is True, result
+    assert conf in result["msg"] and "Traceback" not in result["msg"]
+    with open(cfg, "rb") as fh:
+        assert fh.read() == ORIGINAL
+    assert os.listdir(conf) == ["zoo.cfg"]
+
+
+# ---------------------------------------------------------------- dynamic configuration (3.5+)
+def dynamic_pair(tmp_path, dynamic_text):
+    dyn = tmp_path / "zoo.cfg.dynamic.100000000"
+    dyn.write_text(dynamic_text)
+    cfg = tmp_path / "zoo.cfg"
+    cfg.write_bytes(ORIGINAL + ("dynamicConfigFile=%s\n" % dyn).encode())
+    return cfg, dyn
+
+
+@pytest.mark.parametrize("settings,needle", [
+    ({"server.3": "10.0.0.3:2888:3888;2181"}, "server.3 lives in the dynamic configuration file"),
+    ({"maxClientCnxns": 5, "group.1": "1:2"}, "group.1 lives in the dynamic configuration file"),
+    ({"clientPort": 2182}, "the client port is given in dynamic form"),
+])
+def test_keys_of_the_dynamic_file_are_refused(tmp_path, capsys, settings, needle):
+    cfg, dyn = dynamic_pair(tmp_path, "server.1=10.0.0.1:2888:3888:participant;2181\n")
+    before = cfg.read_bytes(), dyn.read_bytes()
+    out, rc = run({"path": str(cfg), "settings": settings, "backup": True}, capsys)
+    assert rc == 1 and needle in out["msg"] and str(dyn) in out["msg"]
+    assert (cfg.read_bytes(), dyn.read_bytes()) == before
+    assert sorted(os.listdir(str(tmp_path))) == sorted([cfg.name, dyn.name])
+
+
+def test_max_client_cnxns_stays_in_the_static_file(tmp_path, capsys):
+    cfg, dyn = dynamic_pair(tmp_path, "server.1=10.0.0.1:2888:3888:participant;2181\n")
+    dyn_before = dyn.read_bytes()
+    out, rc = run({"path": str(cfg), "settings": {"maxClientCnxns": 500}}, capsys)
+    assert rc == 0 and out["changed"] is True and b"maxClientCnxns=500\n" in cfg.read_bytes()
+    assert dyn.read_bytes() == dyn_before
+
+
+def test_client_port_stays_static_when_the_dynamic_file_has_none(tmp_path, capsys):
+    cfg, dummy = dynamic_pair(tmp_path, "server.1=10.0.0.1:2888:3888:participant\n")
+    out, rc = run({"path": str(cfg), "settings": {"clientPort": 2182}}, capsys)
+    assert rc == 0 and b"clientPort=2182\n" in cfg.read_bytes()
+
+
+def test_an_unreadable_dynamic_file_refuses_client_port(tmp_path, capsys):
+    cfg, dyn = dynamic_pair(tmp_path, "")
+    dyn.unlink()
+    os.mkfifo(str(dyn))
+    out, rc = run({"path": str(cfg), "settings": {"clientPort": 2182}}, capsys)
+    assert rc == 1 and "dynamic configuration file" in out["msg"] and "not a regular file" in out["msg"]

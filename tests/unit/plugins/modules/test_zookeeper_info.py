@@ -1,60 +1,24 @@
 """zookeeper_info in-process (patch_module_args) with a fake loopback 4lw server replaying recorded
 replies, plus one run as Ansible runs it on a host (modrun)."""
 import os
-import socket
-import threading
 
 import pytest
 
 from ansible_collections.alertops.remediation.plugins.modules import zookeeper_info
+from tests.support.fakeserver import drip, replay_words, servers, zk_fixture as fixture
 from tests.support.modrun import run_main
 from tests.support.modrun import run_module
 
-FIX = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "zookeeper")
 
-
-def fixture(name):
-    with open(os.path.join(FIX, name)) as fh:
-        return fh.read()
-
-
-class Replay(object):
-    """Loopback 4lw server: answers each word from `replies` (word -> text or None = close at once)."""
-
-    def __init__(self, replies):
-        self.replies = replies
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.words = []
-        threading.Thread(target=self.run, daemon=True).start()
-
-    def run(self):
-        while True:
-            try:
-                conn, dummy = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                word = conn.recv(4).decode()
-                self.words.append(word)
-                reply = self.replies.get(word)
-                if reply is not None:
-                    conn.sendall(reply.encode())
+@pytest.fixture
+def hostile():
+    with servers() as make:
+        yield make
 
 
 @pytest.fixture
-def replay():
-    made = []
-
-    def make(replies):
-        r = Replay(replies)
-        made.append(r)
-        return r
-    yield make
-    for r in made:
-        r.sock.close()
+def replay(hostile):
+    return lambda replies: hostile(replay_words(replies))
 
 
 def run(args, capsys):
@@ -79,7 +43,7 @@ def test_leader_all_fields(replay, capsys):
     assert out["synced_followers"] == 2 and out["max_client_cnxns"] == 60
     assert out["connection_rejected"] == 0 and out["source"] == "4lw"
     assert out["whitelist_limited"] == [] and out["msg"] == ""
-    assert r.words == ["srvr", "mntr", "conf", "cons"]
+    assert r.received == ["srvr", "mntr", "conf", "cons"]
 
 
 def test_standalone_saturation_threshold(replay, capsys):
@@ -116,12 +80,26 @@ def test_closed_at_once_fails_clearly(replay, capsys):
 
 @pytest.mark.parametrize("args,needle", [
     ({"threshold_percent": 0}, "threshold_percent must be > 0"),
-    ({"port": 0}, "port must be 1-65535"),
+    ({"threshold_percent": "nan"}, "threshold_percent must be > 0"),
+    ({"port": 0}, "port must be a whole number from 1 to 65535"),
+    ({"port": "\u0662\u0661\u0668\u0661"}, "port must be a whole number from 1 to 65535"),
+    ({"port": True}, "port must be a whole number from 1 to 65535"),
     ({"admin_url": "localhost:8080"}, "admin_url must look like"),
+    ({"admin_url": "http://127.0.0.1:8080\r\nX-Injected: 1"}, "admin_url must look like"),
+    ({"admin_url": "http://127.0.0.1:8080/\x00"}, "admin_url must look like"),
+    ({"timeout": "inf"}, "timeout must be a finite number"),
+    ({"timeout": "nan"}, "timeout must be a finite number"),
+    ({"timeout": 1e308}, "timeout must be a finite number"),
+    ({"timeout": 0}, "timeout must be a finite number"),
+    ({"idle_min_age": "inf"}, "idle_min_age must be a finite number"),
+    ({"idle_min_age": -1}, "idle_min_age must be a finite number"),
+    ({"source_address": "127.0.0.1\n"}, "source_address must be an IP address"),
+    ({"host": "127.0.0.1\r\n"}, "host must be a host name"),
 ])
 def test_bad_options(args, needle, capsys):
     out, rc = run(args, capsys)
     assert rc == 1 and needle in out["msg"]
+    assert "Traceback" not in out["msg"]
 
 
 def test_as_on_a_host(replay):
@@ -150,4 +128,73 @@ def test_idle_min_age_counts_never_used_sessions(replay, capsys):
     out, rc = run({"port": r.port}, capsys)
     assert rc == 0 and out["idle_by_ip"] is None
     out, rc = run({"port": r.port, "idle_min_age": -1}, capsys)
-    assert rc == 1 and "idle_min_age must be >= 0" in out["msg"]
+    assert rc == 1 and "idle_min_age must be a finite number of seconds from 0" in out["msg"]
+
+
+# ---------------------------------------------------------------- hostile servers and files
+DRIP = drip(60, 0.5)  # one byte every 0.5 s, 60 of them (30 s): held for minutes by a per-read timeout
+
+
+def test_timeout_bounds_the_whole_reply_of_a_dripping_server(hostile, capsys):
+    h = hostile(DRIP)
+    out, rc = run({"port": h.port, "timeout": 2}, capsys)
+    assert rc == 1 and "deadline" in out["msg"]
+    assert h.sent < 20  # about 4 bytes: cut off at the 2 s deadline, not after the server's 30 s
+
+
+def test_timeout_bounds_all_requests_together(replay, hostile, capsys):
+    # srvr answers; the three words the whitelist refuses go to an AdminServer that drips
+    words = replay(recorded("standalone", refuse=("mntr", "conf", "cons")))
+    h = hostile(DRIP)
+    out, rc = run({"port": words.port, "admin_url": "http://127.0.0.1:%d" % h.port, "timeout": 2}, capsys)
+    assert rc == 1 and "deadline has passed" in out["msg"]
+    assert h.sent < 20  # 2 s in all, not 2 s per request (nor 30 s per request with a per-read timeout)
+
+
+@pytest.mark.parametrize("word,reply,needle", [
+    ("srvr", "Zookeeper version: 3.8.0\nConnections: abc\nMode: standalone\n", "Connections"),
+    ("srvr", "\x00\x01garbage\xff\n", "srvr reply without Mode"),
+    ("mntr", "zk_server_state\tstandalone\nzk_num_alive_connections\tabc\n", "num_alive_connections"),
+    ("conf", "maxClientCnxns=2147483648\n", "maxClientCnxns"),
+    ("cons", "HTTP/1.1 400 Bad Request\r\n\r\n", "unexpected cons line"),
+])
+def test_garbage_replies_fail_with_a_clear_message(replay, capsys, word, reply, needle):
+    replies = recorded("standalone")
+    replies[word] = reply
+    r = replay(replies)
+    out, rc = run({"port": r.port}, capsys)
+    assert rc == 1 and out["failed"] is True and needle in out["msg"]
+
+
+def answer_srvr(self, conn):
+    conn.recv(4096)
+    conn.sendall(fixture("standalone_srvr.txt").encode())
+
+
+def test_admin_url_that_is_not_http_is_a_clear_fallback_failure(replay, hostile, capsys):
+    # the admin_url port answers, but not HTTP (e.g. a four-letter-word port given by mistake)
+    words = replay(recorded("standalone", refuse=("mntr", "conf", "cons")))
+    other = hostile(answer_srvr)
+    out, rc = run({"port": words.port, "admin_url": "http://127.0.0.1:%d" % other.port}, capsys)
+    assert rc == 0 and out["connections_by_ip"] is None
+    assert "did not answer HTTP" in out["msg"]
+
+
+def test_tls_ca_fifo_refused_without_opening_it(replay, capsys, tmp_path):
+    fifo = str(tmp_path / "ca.pem")
+    os.mkfifo(fifo)
+    r = replay(recorded("standalone"))
+    for args in ({"tls": True}, {"admin_url": "https://127.0.0.1:%d" % r.port}):
+        args.update(port=r.port, tls_ca_path=fifo)
+        out, rc = run(args, capsys)
+        assert rc == 1 and "tls_ca_path" in out["msg"] and "not a regular file" in out["msg"]
+
+
+def test_observer_and_its_leader(replay, capsys):
+    r = replay(recorded("observer"))
+    out, rc = run({"port": r.port}, capsys)
+    assert rc == 0 and out["mode"] == "observer" and out["synced_observers"] is None
+    r = replay(recorded("leader_with_observer"))
+    out, rc = run({"port": r.port}, capsys)
+    assert rc == 0 and out["mode"] == "leader"
+    assert (out["synced_followers"], out["synced_observers"], out["synced_non_voting_followers"]) == (2, 1, 0)
