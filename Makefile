@@ -99,7 +99,7 @@ floor-venv: $(FLOOR_VENV)/.stamp
 $(FLOOR_VENV)/.stamp: Makefile
 	@rm -rf $(FLOOR_VENV)
 	python3 -m venv $(FLOOR_VENV)
-	$(FLOOR_VENV)/bin/pip install -q 'ansible-core~=$(FLOOR_CORE).0' pytest==9.2.0
+	$(FLOOR_VENV)/bin/pip install -q 'ansible-core~=$(FLOOR_CORE).0' pytest==9.2.0 jsonschema==4.26.0
 	@touch $@
 
 integration: setup

@@ -15,7 +15,9 @@ import threading
 import pytest
 import yaml
 
+from ansible_collections.alertops.remediation.plugins.module_utils import hostlock
 from tests.eda.eda_support import ROOT, VENV_BIN, decisions, eda_env, run_alert_playbook, wait_for
+from tests.support.lockruns import lock_record
 
 PORTS = "no_port_mapping_for_exporter"
 AGENT = "agent1"
@@ -194,14 +196,15 @@ def test_alert_storm_runs_one_remediation_per_host(healthy_agent, lab_rulebook, 
 def test_lock_second_remediation_waits_then_stops_clearly(healthy_agent, tmp_path):
     lab = healthy_agent
     fault = rogue_on_agent(lab)
-    lab.exec(AGENT, ["mkdir", LOCK])
-    lab.exec(AGENT, ["/bin/sh", "-c", "echo 'exporter_ports run-by-test started now' > %s/owner" % LOCK])
+    # A lock held by a run of another controller whose lease is far from over.
+    lab.exec(AGENT, ["/bin/sh", "-c", "cat > %s" % LOCK],
+             input=hostlock.serialize(lock_record("exporter_ports run-by-test")).decode())
     rep = str(tmp_path / "blocked")
     p = run_alert_playbook(lab.inventory_path, rep, ["-e", "alert_name=" + PORTS, "-e", "alert_host=" + AGENT,
                                                      "-e", json.dumps({"remediation_common_lock_wait": 4})],
                            env=eda_env(rep))
     assert p.returncode != 0
-    assert "another remediation holds %s on %s (exporter_ports run-by-test" % (LOCK, AGENT) in p.stdout, p.stdout
+    assert "another remediation holds the lock %s: exporter_ports run-by-test" % LOCK in p.stdout, p.stdout
     blocked = ports_reports(rep)[0]
     assert blocked["status"] == "failed" and "Nothing was changed by this run" in blocked["summary"]
     assert blocked["data"]["release"] == {} and blocked["data"]["agent_after"] == {}, \
