@@ -203,9 +203,9 @@ def _steps(out, servers):
             steps.append("%s (%s): set MaxClientCnxnsPerHost %d -> %d live through JMX and check it with conf"
                          % (name, s["mode"], s["limit"], out["new_limit"]))
         if s["conf_limit"] != out["new_limit"] or len(out["settings"]) > 1:
+            extra = "".join(", %s=%s" % kv for kv in sorted(out["settings"].items()) if kv[0] != "maxClientCnxns")
             steps.append("%s: write maxClientCnxns=%d%s into %s (backup first)" % (
-                name, out["new_limit"], "".join(", %s=%s" % kv for kv in sorted(out["settings"].items())
-                                                  if kv[0] != "maxClientCnxns"), s["conf_path"]))
+                name, out["new_limit"], extra, s["conf_path"]))
         if name in out["restart"] and out["method"] == "restart":
             steps.append("%s (%s): restart, then wait until it serves as %s with maxClientCnxns=%d and the "
                          "leader has every follower and observer in sync"

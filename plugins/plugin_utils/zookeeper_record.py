@@ -55,11 +55,13 @@ def live_row(index, name, step, plan, check_mode):
         error = "conf does not show the new limit: %s" % "; ".join(gate.get("problems") or [])
     elif _ran(cfg) and not _ok(cfg):
         error = "zoo.cfg not persisted: %s" % _msg(cfg)
+    if _ok(jmx):
+        jmx_text = ("would set" if check_mode else "set") if jmx.get("changed") else "already set"
+    else:
+        jmx_text = "failed" if _ran(jmx) else "not needed"
     return {
         "step": index + 1, "node": name, "old_limit": plan["limits_before"].get(name),
-        "new_limit": plan["new_limit"], "set_live": _ran(jmx) and jmx.get("changed", False),
-        "jmx": ("would set" if check_mode else "set") if _ok(jmx) and jmx.get("changed") else
-               "already set" if _ok(jmx) else "not needed" if not _ran(jmx) else "failed",
+        "new_limit": plan["new_limit"], "set_live": _ran(jmx) and jmx.get("changed", False), "jmx": jmx_text,
         "method": jmx.get("method"), "pid": jmx.get("pid"), "after": jmx.get("after"),
         "conf_check": "passed" if gate.get("ok") else "failed" if gate else "not run",
         "config": _cfg_text(cfg, check_mode), "config_changed": _ok(cfg) and bool(cfg.get("changed")),
@@ -85,8 +87,7 @@ def restart_row(index, name, step, plan, check_mode):
         "config": _cfg_text(cfg, check_mode), "config_changed": _ok(cfg) and bool(cfg.get("changed")),
         "config_changes": cfg.get("changes") or [], "backup_file": cfg.get("backup_file"),
         "restarted": _ran(restart),
-        "gate": ("planned" if check_mode else "not needed") if not _ran(restart) and not error else
-                "failed" if error else "passed",
+        "gate": "failed" if error else "passed" if _ran(restart) else "planned" if check_mode else "not needed",
         "mode_after": member.get("mode"), "leader_after": leader,
         "synced_followers": leader_read.get("synced_followers"),
         "synced_observers": leader_read.get("synced_observers"),
@@ -164,8 +165,8 @@ def record(plan, hostvars, check_mode=False):
         "failed_node": failed_node, "go": not rollout_failed,
         "fallback": bool(live_failed) and bool(rollout_plan["order"]) and plan["method"] == "live",
         "rollout_plan": rollout_plan, "done": [] if check_mode else done(live, rollout),
-        "changed": any(r["set_live"] or r["config_changed"] for r in live) or
-                   any(r["config_changed"] or r["restarted"] for r in rollout),
+        "changed": any(r["config_changed"] for r in live + rollout) or any(r["set_live"] for r in live) or
+        any(r["restarted"] for r in rollout),
     }
 
 

@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from tests.integration import zkrole_support as zk
-from tests.support.lab import LabError, lab, verify_acknowledged_writes  # noqa: F401
+from tests.support.lab import LabError, lab, verify_acknowledged_writes  # noqa: F401  pylint: disable=unused-import
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def kill_controller(proc, timeout=120):
     os.killpg(proc.pid, signal.SIGKILL)
 
 
-def test_killed_mid_rollout_then_run_again_converges(ensemble, tmp_path):
+def test_killed_mid_rollout_then_run_again_converges(ensemble, validated_report_dir):
     lab = ensemble
     followers, leader = zk.roles(lab)
     log = os.path.join(lab.state_dir, "zk-writes-%s.jsonl" % uuid.uuid4().hex[:8])
@@ -66,7 +66,7 @@ def test_killed_mid_rollout_then_run_again_converges(ensemble, tmp_path):
     lab.inject_ours("zk-clients", "client1", "17", "--server", followers[0])
 
     with zk.Poller(lab) as poller:
-        proc, pattern, out = zk.run_playbook(lab, tmp_path, "zookeeper_connections_apply=restart", popen=True)
+        proc, pattern, out = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_apply=restart", popen=True)
         # the first follower is restarted and gated; kill while the second one's zoo.cfg is being written
         wait_for_line(out, "Rollout | Write the new settings into zoo.cfg, backup first, on %s" % followers[1], proc)
         time.sleep(0.5)
@@ -75,7 +75,7 @@ def test_killed_mid_rollout_then_run_again_converges(ensemble, tmp_path):
         assert glob.glob(pattern) == [], "a killed controller writes no report"
         assert killed_at[followers[0]][1] == "40" and killed_at[leader][1:3] == ("20", "20"), killed_at
 
-        proc2, report = zk.run_playbook(lab, tmp_path, "zookeeper_connections_apply=restart")
+        proc2, report = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_apply=restart")
     assert proc2.returncode == 0, proc2.stdout[-5000:]
     assert report["status"] == "remediated", report["summary"]
     plan = report["data"]["plan"]

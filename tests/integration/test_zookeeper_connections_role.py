@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from tests.integration import zkrole_support as zk
-from tests.support.lab import LabError, lab, read_jsonl, verify_acknowledged_writes  # noqa: F401
+from tests.support.lab import LabError, lab, verify_acknowledged_writes  # noqa: F401  pylint: disable=unused-import
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def no_write_lost(lab, handle, log):
 
 
 # ------------------------------------------------------------------------------------------ live relief
-def test_live_relief_raises_every_member_without_a_restart_and_keeps_every_session(ensemble, tmp_path):
+def test_live_relief_raises_every_member_without_a_restart_and_keeps_every_session(ensemble, validated_report_dir):
     lab = ensemble
     followers, leader = zk.roles(lab)
     target = followers[0]
@@ -76,14 +76,14 @@ def test_live_relief_raises_every_member_without_a_restart_and_keeps_every_sessi
     before = zk.state(lab)
 
     # the dry run plans live relief and changes nothing
-    proc, report = zk.run_playbook(lab, tmp_path, check=True)
+    proc, report = zk.run_playbook(lab, validated_report_dir, check=True)
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert report["status"] == "dry-run" and report["data"]["plan"]["method"] == "live", report["summary"]
     assert "PLAN (check mode, nothing is changed): raise maxClientCnxns 20 -> 40" in proc.stdout
     assert report["done"] == [] and zk.state(lab) == before
 
     with zk.Poller(lab) as poller:
-        proc, report = zk.run_playbook(lab, tmp_path)
+        proc, report = zk.run_playbook(lab, validated_report_dir)
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert report["status"] == "remediated", report["summary"]
     plan = report["data"]["plan"]
@@ -108,18 +108,18 @@ def test_live_relief_raises_every_member_without_a_restart_and_keeps_every_sessi
     more = lab.kazoo(target, 4)
     assert (more.info["opened"], more.info["refused"]) == (4, 0)
     cli = zk.zkcli(lab, "client1", target, "ls", "/")
-    assert cli.returncode == 0 and "[zookeeper" in cli.stdout, cli.stdout[-2000:] + cli.stderr[-2000:]
+    assert cli.returncode == 0 and "SyncConnected" in cli.stdout and "zookeeper]" in cli.stdout, cli.stdout + cli.stderr
     no_write_lost(lab, handle, log)
 
     # a second run changes nothing
-    proc2, report2 = zk.run_playbook(lab, tmp_path)
+    proc2, report2 = zk.run_playbook(lab, validated_report_dir)
     assert proc2.returncode == 0, proc2.stdout[-3000:]
     assert report2["status"] == "healthy" and report2["done"] == []
     assert set(zk.recap_changed(proc2.stdout).values()) == {0}, proc2.stdout[-2000:]
     assert zk.state(lab) == after
 
 
-def test_steady_kept_alive_client_is_growth(ensemble, tmp_path):
+def test_steady_kept_alive_client_is_growth(ensemble, validated_report_dir):
     """36 long-lived sessions kept alive by kazoo's pings, older than idle_min_age, a flat count: growth.
     (0.1.0 called this a leak because 'idle and never used' counted on its own.)"""
     lab = ensemble
@@ -128,7 +128,7 @@ def test_steady_kept_alive_client_is_growth(ensemble, tmp_path):
     assert [a.info["opened"] for a in apps] == [18, 18]
     time.sleep(6)  # older than idle_min_age=5: the rule, not the wall time, is under test
 
-    proc, report = zk.run_playbook(lab, tmp_path, "zookeeper_connections_idle_min_age=5")
+    proc, report = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_idle_min_age=5")
     assert proc.returncode == 0, proc.stdout[-4000:]
     analysis = report["data"]["analysis"]
     assert len(analysis) == 1 and analysis[0]["ip"] == lab.address("client1"), analysis
@@ -142,14 +142,14 @@ def test_steady_kept_alive_client_is_growth(ensemble, tmp_path):
     assert [r[3] for r in evidence["rows"]] == ["decisive", "decisive", "decisive", "supporting"]
 
 
-def test_leak_names_the_process_and_leaves_the_limit(ensemble, tmp_path):
+def test_leak_names_the_process_and_leaves_the_limit(ensemble, validated_report_dir):
     lab = ensemble
     followers, dummy = zk.roles(lab)
     leaky = lab.inject_ours("zk-clients", "client1", "15", "--server", followers[0], "--leak")
     time.sleep(1.5)  # over 80 % before the run starts
     before = zk.state(lab)
 
-    proc, report = zk.run_playbook(lab, tmp_path, "zookeeper_connections_sample_interval=3")
+    proc, report = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_sample_interval=3")
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert report["status"] == "leak", report["summary"]
     a = report["data"]["analysis"][0]
@@ -165,11 +165,11 @@ def test_leak_names_the_process_and_leaves_the_limit(ensemble, tmp_path):
     assert zk.state(lab) == before
 
     # the leak can still be made fatal for a pipeline that wants it so
-    proc2, report2 = zk.run_playbook(lab, tmp_path, "zookeeper_connections_fail_on_leak=true")
+    proc2, report2 = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_fail_on_leak=true")
     assert proc2.returncode != 0 and report2["status"] == "leak"
 
 
-def test_srvr_only_whitelist_uses_the_admin_server(ensemble, tmp_path):
+def test_srvr_only_whitelist_uses_the_admin_server(ensemble, validated_report_dir):
     lab = ensemble
     followers, leader = zk.roles(lab)
     target = followers[0]
@@ -180,7 +180,7 @@ def test_srvr_only_whitelist_uses_the_admin_server(ensemble, tmp_path):
     assert "not in the whitelist" in lab.four_letter(target, "cons")
     lab.kazoo(target, 17)
 
-    proc, report = zk.run_playbook(lab, tmp_path)
+    proc, report = zk.run_playbook(lab, validated_report_dir)
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert report["status"] == "remediated"
     before = dict((s["name"], s) for s in report["data"]["servers_before"])
@@ -193,21 +193,21 @@ def test_srvr_only_whitelist_uses_the_admin_server(ensemble, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------ rolling restart
-def test_rolling_restart_followers_then_leader_under_writes(ensemble, tmp_path):
+def test_rolling_restart_followers_then_leader_under_writes(ensemble, validated_report_dir):
     lab = ensemble
     followers, leader = zk.roles(lab)
     handle, log = writer(lab)
     lab.inject_ours("zk-clients", "client1", "17", "--server", followers[0])
     before = zk.state(lab)
 
-    proc, report = zk.run_playbook(lab, tmp_path, "zookeeper_connections_apply=restart", check=True)
+    proc, report = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_apply=restart", check=True)
     assert proc.returncode == 0 and report["status"] == "dry-run", proc.stdout[-4000:]
     assert " -> ".join(followers + [leader]) + " (leader last)" in proc.stdout
     assert proc.stdout.count("-maxClientCnxns=20") == 3 and proc.stdout.count("+maxClientCnxns=40") == 3
     assert [r["gate"] for r in report["data"]["rollout"]] == ["planned"] * 3 and zk.state(lab) == before
 
     with zk.Poller(lab) as poller:
-        proc, report = zk.run_playbook(lab, tmp_path, "zookeeper_connections_apply=restart")
+        proc, report = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_apply=restart")
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert report["status"] == "remediated", report["summary"]
     rollout = report["data"]["rollout"]
@@ -225,12 +225,12 @@ def test_rolling_restart_followers_then_leader_under_writes(ensemble, tmp_path):
     assert set(h for dummy, s in poller.samples for h, m in s.items() if m == "down") == set(zk.zk_hosts(lab))
     no_write_lost(lab, handle, log)
 
-    proc2, report2 = zk.run_playbook(lab, tmp_path, "zookeeper_connections_apply=restart")
+    proc2, report2 = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_apply=restart")
     assert proc2.returncode == 0 and report2["status"] == "healthy" and report2["data"]["rollout"] == []
     assert set(zk.recap_changed(proc2.stdout).values()) == {0}, proc2.stdout[-2000:]
 
 
-def test_a_member_already_at_the_new_limit_is_not_restarted(ensemble, tmp_path):
+def test_a_member_already_at_the_new_limit_is_not_restarted(ensemble, validated_report_dir):
     """zk's zoo.cfg already holds 40 and it runs with 40: nothing to write, nothing to restart there."""
     lab = ensemble
     followers, leader = zk.roles(lab)
@@ -242,7 +242,7 @@ def test_a_member_already_at_the_new_limit_is_not_restarted(ensemble, tmp_path):
     before = zk.state(lab)
     assert before[ahead][1:3] == ("40", "40")
 
-    proc, report = zk.run_playbook(lab, tmp_path, "zookeeper_connections_apply=restart")
+    proc, report = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_apply=restart")
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert report["data"]["plan"]["order"] == [followers[0], leader]
     assert [r["node"] for r in report["data"]["rollout"]] == [followers[0], leader]
@@ -251,7 +251,7 @@ def test_a_member_already_at_the_new_limit_is_not_restarted(ensemble, tmp_path):
     assert after[followers[0]][0] != before[followers[0]][0] and after[leader][0] != before[leader][0]
 
 
-def test_a_follower_that_cannot_restart_stops_the_rollout(ensemble, tmp_path):
+def test_a_follower_that_cannot_restart_stops_the_rollout(ensemble, validated_report_dir):
     """A change that keeps a node from starting (a dataDir without its myid, written by the role itself
     through zookeeper_connections_extra_settings) -> that node's zoo.cfg is restored byte for byte and it
     runs again, the rollout stops, and the nodes after it are not touched (neither restarted nor edited)."""
@@ -262,7 +262,7 @@ def test_a_follower_that_cannot_restart_stops_the_rollout(ensemble, tmp_path):
     before = zk.state(lab)
     broken = '{"zookeeper_connections_extra_settings": {"dataDir": "/var/lib/zookeeper/not-initialised"}}'
 
-    proc, report = zk.run_playbook(lab, tmp_path, "zookeeper_connections_restart_timeout=30", broken)
+    proc, report = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_restart_timeout=30", broken)
     assert proc.returncode != 0
     assert report["status"] == "failed"
     assert "extra_settings (dataDir) take effect only at a restart" in report["data"]["plan"]["method_reason"]
@@ -272,7 +272,7 @@ def test_a_follower_that_cannot_restart_stops_the_rollout(ensemble, tmp_path):
     assert bad == followers[0], "a follower goes first, the leader last"
     assert "%s did not come back" % bad in report["summary"], report["summary"]
     assert rollout[0]["gate"] == "failed" and rollout[0]["restored"] is True and rollout[0]["restarted_again"] is True
-    after_bad = [h for h in followers[1:] + [leader]]
+    after_bad = followers[1:] + [leader]
     assert rollout[0]["not_touched"] == after_bad
     assert "not touched: %s." % ", ".join(after_bad) in report["summary"]
     assert any(line.startswith("%s: zoo.cfg restored from" % bad) for line in report["done"])
@@ -296,13 +296,13 @@ def test_a_follower_that_cannot_restart_stops_the_rollout(ensemble, tmp_path):
     ("zookeeper_connections_apply=later", "zookeeper_connections_apply"),
     ("zookeeper_connections_port=2999", "cannot connect to ZooKeeper at"),
 ])
-def test_bad_input_is_a_clear_error_and_changes_nothing(ensemble, tmp_path, extra, needle):
+def test_bad_input_is_a_clear_error_and_changes_nothing(ensemble, validated_report_dir, extra, needle):
     lab = ensemble
     followers, dummy = zk.roles(lab)
     lab.inject_ours("zk-clients", "client1", "17", "--server", followers[0])  # there is something to fix
     before = zk.state(lab)
 
-    proc, dummy = zk.run_playbook(lab, tmp_path, extra)
+    proc, dummy = zk.run_playbook(lab, validated_report_dir, extra)
     assert proc.returncode != 0
     assert needle in proc.stdout, proc.stdout[-3000:]
     assert "Nothing was changed" in proc.stdout or "validating arguments" in proc.stdout.lower()

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """An application that holds N real ZooKeeper sessions with kazoo, for the runbook's end-to-end tests.
 
     zk_kazoo_app.py --server 198.18.0.14:2181 --sessions 17 [--gap 0.04] [--session-timeout 30]
@@ -27,7 +26,7 @@ from kazoo.handlers.threading import KazooTimeoutError
 
 
 def main(argv):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     ap.add_argument("--server", required=True, help="HOST:PORT of the one server to hold sessions on")
     ap.add_argument("--sessions", type=int, required=True)
     ap.add_argument("--gap", type=float, default=0.04, help="seconds between two connects (a burst overshoots)")

@@ -32,7 +32,7 @@ def test_observer_ensemble_passes_the_gate():
     members = rec.observer_ensemble()
     plan = plan_for(members)
     leader = reads(members)["zk3"][READ]
-    assert leader["synced_followers"] == 2 and len(members) - 1 == 3
+    assert (leader["synced_followers"], leader["synced_observers"]) == (2, 1) and len(members) - 1 == 3
     verdict = zookeeper_gate(plan, reads(members), ["zk1", "zk2", "zk3", "zk4"])
     assert verdict["ok"] is True, verdict["problems"]
     assert verdict["leader"] == "zk3" and verdict["members"]["zk4"]["mode"] == "observer"
@@ -61,7 +61,6 @@ def test_member_ready(name, change, limit, problem):
         m.limit(20)
     plan = plan_for(members)
     read = reads(members)[name][READ]
-    read.setdefault("synced_observers", 1 if read["mode"] == "leader" else None)
     read.update(change)
     assert member_problem(read, plan, name, limit) == problem
     assert zookeeper_member_ready(read, plan, name, limit) is (problem is None)

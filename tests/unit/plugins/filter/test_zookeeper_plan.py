@@ -88,9 +88,8 @@ def test_a_decisive_sign_makes_a_leak_and_idleness_strengthens_it(case):
 
 def test_a_leak_names_the_process_its_connections_its_age_and_what_to_do():
     first = ensemble_at(zk2=16)
-    p = decide(first, second={"zk2": ensemble_at(zk2=18)[1]}, owners=owners({"10.0.0.2": 18}, name="leaky-app", pid=777,
-                                                                              start_time=360000),
-               uptime=uptime(7200))
+    held = owners({"10.0.0.2": 18}, name="leaky-app", pid=777, start_time=360000)
+    p = decide(first, second={"zk2": ensemble_at(zk2=18)[1]}, owners=held, uptime=uptime(7200))
     holder = p["analysis"][0]["holders"][0]
     assert (holder["name"], holder["pid"], holder["count"], holder["age_seconds"]) == ("leaky-app", 777, 18, 3600)
     assert "leaky-app pid 777 (18 connections)" in p["summary"] and "left at 20" in p["summary"]

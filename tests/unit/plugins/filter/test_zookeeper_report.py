@@ -5,6 +5,8 @@ import pytest
 from ansible_collections.alertops.remediation.plugins.filter.zookeeper import zookeeper_failed, zookeeper_report
 from ansible_collections.alertops.remediation.plugins.plugin_utils import zookeeper_ensemble as ensemble
 from ansible_collections.alertops.remediation.plugins.plugin_utils import zookeeper_record as recording
+from ansible_collections.alertops.remediation.plugins.plugin_utils import report_doc
+from tests.support import reports
 from tests.unit.plugins.filter import zookeeper_recorded as rec
 
 KEYS = {"status", "summary", "plan", "done", "sections", "data"}
@@ -23,7 +25,10 @@ def document(plan, record=None, verify=None, failures=None, check_mode=False, me
 
 
 def check_shape(doc):
+    """The contract: remediation_common's writer takes it and it keeps docs/report.schema.json."""
     assert set(doc) == KEYS
+    report_doc.check(doc)
+    assert reports.errors(doc, "document") == []
     assert doc["status"] in ("remediated", "healthy", "dry-run", "failed", "leak", "refused")
     assert isinstance(doc["summary"], str) and "\n" not in doc["summary"]
     assert all(isinstance(x, str) for x in doc["plan"] + doc["done"])

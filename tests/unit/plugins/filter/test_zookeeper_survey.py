@@ -35,7 +35,7 @@ def test_observers_are_counted_as_zookeeper_reports_them():
                      "zk3": ("leader", "participant"), "zk4": ("observer", "observer")}
     assert (out["participants"], out["observers"]) == (3, 1)
     leader = [s for s in out["servers"] if s["mode"] == "leader"][0]
-    assert leader["synced_followers"] == 2
+    assert (leader["synced_followers"], leader["synced_observers"]) == (2, 1)
     # the recorded 5 sessions from 127.0.0.9 on zk1: 5 of 20 is 25 %, below the alarm
     assert out["servers"][0]["counts"]["127.0.0.9"] == 5 and out["candidates"] == []
 

@@ -11,6 +11,8 @@ import os
 import re
 
 from ansible_collections.alertops.remediation.plugins.module_utils import zookeeper as zk
+from ansible_collections.alertops.remediation.plugins.module_utils.zkinfo import gather_info
+from ansible_collections.alertops.remediation.plugins.module_utils.zkreplies import parse_admin
 from ansible_collections.alertops.remediation.plugins.plugin_utils import zookeeper_ensemble, zookeeper_plan
 
 FIX = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
@@ -41,7 +43,7 @@ class RecordedClient(zk.ZkClient):
     def admin(self, command):
         if command not in self.admin_replies:
             raise zk.ZkAdminError("no recorded AdminServer %s reply" % command)
-        return zk.parse_admin(command, self.admin_replies[command])
+        return parse_admin(command, self.admin_replies[command])
 
 
 def sessions(ip, count, age_s=600, used=False, first_port=40000):
@@ -87,8 +89,8 @@ class Member(object):
 
     def info(self, idle_min_age=300, threshold=80):
         """What zookeeper_info returns for this member."""
-        result = zk.gather_info(RecordedClient(self.replies, self.admin), threshold, idle_min_age=idle_min_age,
-                                now_ms=NOW_MS)
+        client = RecordedClient(self.replies, self.admin)
+        result = gather_info(client, threshold, idle_min_age=idle_min_age, now_ms=NOW_MS)
         result["msg"] = " ".join(result.pop("messages"))
         result["changed"] = False
         return result
@@ -164,8 +166,6 @@ def options(**changes):
     return out
 
 
-
-
 def decide(members, second=None, owners=None, uptime=None, probes=None, client_host=True, **opts):
     """survey + plan as the role runs them; ``second``: {member: Member for the second sample}."""
     o = options(**opts)
@@ -223,19 +223,21 @@ def gate(ok=True, leader="zk1", problems=(), mode="follower", node="zk2"):
 
 
 def step_plan(apply="auto", method="live"):
-    p = decide(ensemble_at(zk2=17), probes=dict((n, dict(PROBE_OK)) for n in ("zk1", "zk2", "zk3")),
-                   apply=apply)
+    p = decide(ensemble_at(zk2=17), probes=dict((n, dict(PROBE_OK)) for n in ("zk1", "zk2", "zk3")), apply=apply)
     assert p["order"] == ["zk2", "zk3", "zk1"]
     p["method"] = method
     return p
 
 
-def live_step(jmx=JMX_SET, gate_=None, cfg=CFG_SET, node="zk2"):
+def live_step(jmx=None, gate_=None, cfg=None, node="zk2"):
+    jmx = JMX_SET if jmx is None else jmx
+    cfg = CFG_SET if cfg is None else cfg
     return {"__zookeeper_connections_live_step": {"jmx": jmx, "gate": gate(node=node) if gate_ is None else gate_,
                                                   "cfg": cfg, "t0": 100.0, "t1": 103.5}}
 
 
-def restart_step(node, cfg=CFG_SET, restart=None, gate_=None, **more):
+def restart_step(node, cfg=None, restart=None, gate_=None, **more):
+    cfg = CFG_SET if cfg is None else cfg
     step = {"cfg": cfg, "restart": restart if restart is not None else {"rc": 0, "changed": True},
             "gate": gate(node=node) if gate_ is None else gate_, "t0": 10.0, "t1": 14.25}
     step.update(more)
