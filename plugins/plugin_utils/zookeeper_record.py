@@ -3,14 +3,17 @@
 """What the act step did, member by member, from the results it registered (never from the plan).
 
 Each member keeps the raw results of its own step in a host fact: ``__zookeeper_connections_live_step``
-(JMX set, conf check, zoo.cfg persisted) and ``__zookeeper_connections_restart_step`` (zoo.cfg written,
-restart, gate, and on failure the restore). This module turns them into the record (rows in the plan's
-order), says whether a phase stopped, what the rolling restart still has to do, and what was done.
+(JMX set, conf check) and ``__zookeeper_connections_restart_step`` (zoo.cfg written, restart, gate, and on
+failure the restore); after the live relief every relieved member registers
+``__zookeeper_connections_persist`` (zoo.cfg written). This module turns them into the record (rows in the
+plan's order), says whether a phase stopped, which members to persist, what the rolling restart still has
+to do, and what was done.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 LIVE = "__zookeeper_connections_live_step"
+PERSIST = "__zookeeper_connections_persist"
 RESTART = "__zookeeper_connections_restart_step"
 FAILURE = "__zookeeper_connections_failure"
 
@@ -53,8 +56,6 @@ def live_row(index, name, step, plan, check_mode):
         error = "JMX %s: %s" % (jmx.get("reason") or "failed", _msg(jmx))
     elif gate and not gate.get("ok", True):
         error = "conf does not show the new limit: %s" % "; ".join(gate.get("problems") or [])
-    elif _ran(cfg) and not _ok(cfg):
-        error = "zoo.cfg not persisted: %s" % _msg(cfg)
     if _ok(jmx):
         jmx_text = ("would set" if check_mode else "set") if jmx.get("changed") else "already set"
     else:
@@ -66,7 +67,19 @@ def live_row(index, name, step, plan, check_mode):
         "conf_check": "passed" if gate.get("ok") else "failed" if gate else "not run",
         "config": _cfg_text(cfg, check_mode), "config_changed": _ok(cfg) and bool(cfg.get("changed")),
         "backup_file": cfg.get("backup_file"), "seconds": _seconds(step), "error": error,
+        "persist_error": ("zoo.cfg not persisted: %s" % _msg(cfg)) if _ran(cfg) and not _ok(cfg) else "",
     }
+
+
+def _live_rows(plan, hostvars, check_mode):
+    """One row per member that had a live step or had its zoo.cfg persisted, in the plan's order."""
+    rows = []
+    for index, name in enumerate(plan["order"]):
+        host = hostvars.get(name) or {}
+        step, persist = host.get(LIVE) or {}, host.get(PERSIST) or {}
+        if step or _ran(persist):
+            rows.append(live_row(index, name, dict(step, cfg=persist), plan, check_mode))
+    return rows
 
 
 def restart_row(index, name, step, plan, check_mode):
@@ -112,13 +125,12 @@ def _rows(plan, hostvars, key, order, make, check_mode):
     return rows
 
 
-def _rollout_plan(plan, live_rows, live_failed):
+def _rollout_plan(plan, relieved, live_failed):
     if plan["method"] == "restart":
         return {"order": list(plan["order"]), "restart": list(plan["restart"])}
     if live_failed and plan["apply"] == "auto":
-        relieved = [r["node"] for r in live_rows if not r["error"]]
-        order = [n for n in plan["order"] if n not in relieved]
-        return {"order": order, "restart": [n for n in plan["restart"] if n in order]}
+        order = [n for n in plan["restart"] if n not in relieved]
+        return {"order": order, "restart": order}
     return {"order": [], "restart": []}
 
 
@@ -136,19 +148,18 @@ def record(plan, hostvars, check_mode=False):
     """The record of the act step so far; see the filter zookeeper_record for the keys."""
     dropped = dropped_out(plan, hostvars)
     halt = "; ".join("%s dropped out of this run (%s)" % d for d in dropped)
-    live = _rows(plan, hostvars, LIVE, plan["order"], live_row, check_mode) if plan["method"] == "live" else []
+    live = _live_rows(plan, hostvars, check_mode) if plan["method"] == "live" else []
     failed_live = [r for r in live if r["error"]]
+    relieved = [r["node"] for r in live if r["jmx"] != "not needed" and not r["error"]]
     live_failed = ""
     if failed_live or (halt and plan["method"] == "live"):
         bad = failed_live[0] if failed_live else None
-        relieved = [r["node"] for r in live if not r["error"]]
-        live_failed = ("live relief %s. Already relieved (live, zoo.cfg persisted, nothing restarted): %s; "
-                       "not touched: %s" % (
-                           ("failed on %s: %s" % (bad["node"], bad["error"])) if bad else "stopped: " + halt,
-                           ", ".join(relieved) or "none",
-                           ", ".join(n for n in plan["order"] if n not in relieved and (not bad or n != bad["node"]))
-                           or "none"))
-    rollout_plan = _rollout_plan(plan, live, bool(live_failed) and not halt)
+        live_failed = ("live relief %s. Already relieved live (nothing restarted): %s; not touched: %s" % (
+            ("failed on %s: %s" % (bad["node"], bad["error"])) if bad else "stopped: " + halt,
+            ", ".join(relieved) or "none",
+            ", ".join(n for n in plan["restart"] if n not in relieved and (not bad or n != bad["node"])) or "none"))
+    persist_failed = "; ".join("%s: %s" % (r["node"], r["persist_error"]) for r in live if r["persist_error"])
+    rollout_plan = _rollout_plan(plan, relieved, bool(live_failed) and not halt)
     rollout = _rows(plan, hostvars, RESTART, rollout_plan["order"], restart_row, check_mode)
     rollout_failed, failed_node = "", None
     for row in rollout:
@@ -162,6 +173,11 @@ def record(plan, hostvars, check_mode=False):
             halt, ", ".join(done_nodes) or "none", ", ".join(n for n in rollout_plan["order"] if n not in done_nodes) or "none")
     return {
         "live": live, "rollout": rollout, "live_failed": live_failed, "rollout_failed": rollout_failed,
+        # Members that run the new limit now (relieved live, or already before) and only need zoo.cfg.
+        "persist": [n for n in plan["order"] if n in relieved or n not in plan["restart"]]
+        if plan["method"] == "live" and not halt else [],
+        "persist_failed": ("zoo.cfg could not be written where the new limit runs live: %s" % persist_failed)
+        if persist_failed else "",
         "failed_node": failed_node, "go": not rollout_failed,
         "fallback": bool(live_failed) and bool(rollout_plan["order"]) and plan["method"] == "live",
         "rollout_plan": rollout_plan, "done": [] if check_mode else done(live, rollout),

@@ -73,13 +73,17 @@ def test_killed_mid_rollout_then_run_again_converges(ensemble, validated_report_
         kill_controller(proc)
         killed_at = zk.state(lab)
         assert glob.glob(pattern) == [], "a killed controller writes no report"
+        # the second follower may be anywhere in its step (its orphaned worker finishes the task it had);
+        # the leader, last, was not reached
         assert killed_at[followers[0]][1] == "40" and killed_at[leader][1:3] == ("20", "20"), killed_at
 
         proc2, report = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_apply=restart")
     assert proc2.returncode == 0, proc2.stdout[-5000:]
     assert report["status"] == "remediated", report["summary"]
     plan = report["data"]["plan"]
-    assert plan["new_limit"] == 40 and followers[1] in plan["unfinished"] and leader in plan["unfinished"]
+    assert plan["new_limit"] == 40 and leader in plan["unfinished"]
+    if killed_at[followers[1]][1] in ("20", "40"):  # (None: it was down right then)
+        assert (followers[1] in plan["unfinished"]) == (killed_at[followers[1]][1] == "20")
     assert followers[0] not in plan["restart"], "the member that already runs 40 is not restarted again"
     assert [r["node"] for r in report["data"]["rollout"]][-1] == leader
 

@@ -59,9 +59,15 @@ def running_limit(lab, host):
 
 
 def state(lab):
-    """{host: (pid, running limit, zoo.cfg limit, backups)} of every member."""
-    return dict((h, (zk_pid(lab, h), running_limit(lab, h), cfg_value(read_cfg(lab, h), "maxClientCnxns"),
-                     len(backups(lab, h)))) for h in zk_hosts(lab))
+    """{host: (pid, running limit or None while it is down, zoo.cfg limit, backups)} of every member."""
+    out = {}
+    for h in zk_hosts(lab):
+        try:
+            limit = running_limit(lab, h)
+        except (OSError, ZkError):
+            limit = None
+        out[h] = (zk_pid(lab, h), limit, cfg_value(read_cfg(lab, h), "maxClientCnxns"), len(backups(lab, h)))
+    return out
 
 
 def set_cfg_limit(lab, host, value):

@@ -28,9 +28,29 @@ def test_a_member_that_fails_live_relief(apply, fallback, rollout):
     r = zookeeper_record(plan(apply=apply), hv)
     assert r["live"][1]["error"] == "JMX verify_failed: read back 20 after setting 40"
     assert r["live_failed"] == ("live relief failed on zk3: JMX verify_failed: read back 20 after setting 40. "
-                                "Already relieved (live, zoo.cfg persisted, nothing restarted): zk2; not touched: zk1")
+                                "Already relieved live (nothing restarted): zk2; not touched: zk1")
     assert r["fallback"] is fallback and r["rollout_plan"]["order"] == rollout
     assert r["rollout_plan"]["restart"] == rollout
+
+
+def test_zoo_cfg_is_persisted_where_the_new_limit_runs_live():
+    p = plan()
+    steps = {"zk2": {"__zookeeper_connections_live_step": live_step(node="zk2")["__zookeeper_connections_live_step"]}}
+    assert zookeeper_record(p, steps)["persist"] == ["zk2"]          # relieved so far
+    p["restart"] = ["zk2", "zk3"]                                     # zk1 already runs the new limit
+    assert zookeeper_record(p, steps)["persist"] == ["zk2", "zk1"]
+    failed = {"failed": True, "reason": "attach_refused", "msg": "no"}
+    steps["zk3"] = {"__zookeeper_connections_live_step": live_step(jmx=failed, gate_=False, node="zk3")[
+        "__zookeeper_connections_live_step"]}
+    assert zookeeper_record(p, steps)["persist"] == ["zk2", "zk1"]   # not the member that refused
+
+
+def test_a_zoo_cfg_that_cannot_keep_the_live_value_is_a_failure():
+    hv = {"zk2": live_step(node="zk2", cfg={"failed": True, "msg": "cannot write zoo.cfg /etc/zookeeper/conf/zoo.cfg"})}
+    r = zookeeper_record(plan(), hv)
+    assert r["live"][0]["error"] == "" and r["live"][0]["config"].startswith("failed: cannot write")
+    assert r["persist_failed"] == ("zoo.cfg could not be written where the new limit runs live: zk2: zoo.cfg not "
+                                   "persisted: cannot write zoo.cfg /etc/zookeeper/conf/zoo.cfg")
 
 
 def test_conf_that_does_not_show_the_new_limit_fails_the_step():
@@ -41,8 +61,8 @@ def test_conf_that_does_not_show_the_new_limit_fails_the_step():
 
 def test_check_mode_records_what_would_be_done_and_nothing_as_done():
     would = {"changed": True, "before": 20, "after": 40, "pid": 321, "method": "attach"}
-    hv = dict((n, {"__zookeeper_connections_live_step": {"jmx": would, "gate": None, "cfg": {"changed": True},
-                                                         "t0": 1, "t1": 2}}) for n in ("zk2", "zk3", "zk1"))
+    hv = dict((n, {"__zookeeper_connections_live_step": {"jmx": would, "gate": None, "t0": 1, "t1": 2},
+                   "__zookeeper_connections_persist": {"changed": True}}) for n in ("zk2", "zk3", "zk1"))
     r = zookeeper_record(plan(), hv, True)
     assert [(x["jmx"], x["conf_check"], x["config"]) for x in r["live"]] == [("would set", "not run", "would change")] * 3
     assert r["done"] == []

@@ -233,7 +233,8 @@ def live_step(jmx=None, gate_=None, cfg=None, node="zk2"):
     jmx = JMX_SET if jmx is None else jmx
     cfg = CFG_SET if cfg is None else cfg
     return {"__zookeeper_connections_live_step": {"jmx": jmx, "gate": gate(node=node) if gate_ is None else gate_,
-                                                  "cfg": cfg, "t0": 100.0, "t1": 103.5}}
+                                                  "t0": 100.0, "t1": 103.5},
+            "__zookeeper_connections_persist": cfg}
 
 
 def restart_step(node, cfg=None, restart=None, gate_=None, **more):
