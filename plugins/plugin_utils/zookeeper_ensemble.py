@@ -20,6 +20,8 @@ from ansible_collections.alertops.remediation.plugins.plugin_utils.zookeeper_opt
 SELF = "__zookeeper_connections_self"
 BEFORE = "__zookeeper_connections_before"
 CONF = "__zookeeper_connections_conf"
+# What a member's rescue keeps when it failed: it left the run.
+FAILURE = "__zookeeper_connections_failure"
 
 PARTICIPANT = "participant"
 OBSERVER = "observer"

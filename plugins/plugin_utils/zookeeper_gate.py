@@ -9,10 +9,9 @@ followers and, when it reports them (3.6 and later), every observer among its sy
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.alertops.remediation.plugins.plugin_utils.zookeeper_ensemble import MODES_BY_ROLE
+from ansible_collections.alertops.remediation.plugins.plugin_utils.zookeeper_ensemble import FAILURE, MODES_BY_ROLE
 
 READ = "__zookeeper_connections_gate_read"
-FAILURE = "__zookeeper_connections_failure"
 
 
 def _missing_learners(read, plan):

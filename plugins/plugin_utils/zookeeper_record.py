@@ -12,10 +12,11 @@ to do, and what was done.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.alertops.remediation.plugins.plugin_utils.zookeeper_ensemble import FAILURE
+
 LIVE = "__zookeeper_connections_live_step"
 PERSIST = "__zookeeper_connections_persist"
 RESTART = "__zookeeper_connections_restart_step"
-FAILURE = "__zookeeper_connections_failure"
 
 
 def _ok(result):

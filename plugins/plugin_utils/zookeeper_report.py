@@ -5,7 +5,7 @@ summary, plan (what was decided), done (what ran, from results), sections (table
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-FAILURE = "__zookeeper_connections_failure"
+from ansible_collections.alertops.remediation.plugins.plugin_utils.zookeeper_ensemble import FAILURE
 
 
 def _percent(count, limit):

@@ -91,7 +91,7 @@ def test_killed_mid_rollout_then_run_again_converges(ensemble, validated_report_
     assert all(final[h][1:3] == ("40", "40") for h in final), final
     modes = lab.wait_quorum(60)
     assert sorted(modes.values()) == ["follower", "follower", "leader"]
-    assert poller.most_down_at_once() <= 1, "quorum was lost"
+    assert poller.most_down_at_once() <= 1, ("quorum was lost", poller.when_down()[:5])
 
     writes.undo()
     result = verify_acknowledged_writes(lab, log)

@@ -83,7 +83,7 @@ def test_observer_ensemble_rolling_restart_passes_the_gate(observer_lab, clients
     after = zk.state(lab)
     for host in before:
         assert after[host][0] != before[host][0] and after[host][1:] == ("40", "40", 1)
-    assert poller.most_down_at_once() <= 1
+    assert poller.most_down_at_once() <= 1, poller.when_down()[:5]
 
 
 def test_observer_ensemble_live_relief(observer_lab, clients, validated_report_dir):

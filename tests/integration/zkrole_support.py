@@ -12,7 +12,8 @@ import threading
 import time
 import uuid
 
-from ansible_collections.alertops.remediation.plugins.module_utils.zookeeper import ZkClient, ZkError
+from ansible_collections.alertops.remediation.plugins.module_utils.zookeeper import (
+    ZkClient, ZkConnectionClosedError, ZkError)
 from tests.support.lab import ansible_env
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -149,8 +150,10 @@ def recap_changed(output):
 
 
 class Poller(object):
-    """`srvr` to every member from the controller every 0.1 s (the collection's ZkClient): 'down' (refused,
-    closed, timed out), 'not_serving' (up, no quorum or electing) or the Mode."""
+    """`srvr` to every member from the controller every 0.1 s (the collection's ZkClient): 'down' (connection
+    refused, or closed without an answer: no server process, or one going away), 'slow' (no answer within
+    the probe's second: a busy machine, not a missing member), 'not_serving' (up, no quorum or electing)
+    or the Mode."""
 
     def __init__(self, lab, hosts=None):
         self.clients = dict((h, ZkClient(lab.address(h), 2181, timeout=1.0)) for h in hosts or zk_hosts(lab))
@@ -162,8 +165,13 @@ class Poller(object):
     def probe(client):
         try:
             return client.srvr()["mode"]
+        except ZkConnectionClosedError:
+            return "down"
         except ZkError as exc:
-            return "not_serving" if "not currently serving" in str(exc) else "down"
+            text = str(exc)
+            if "not currently serving" in text:
+                return "not_serving"
+            return "slow" if "timed out" in text or "deadline" in text else "down"
         except OSError:
             return "down"
 
@@ -175,11 +183,15 @@ class Poller(object):
     def most_down_at_once(self):
         return max([sum(1 for m in s.values() if m == "down") for dummy, s in self.samples] or [0])
 
+    def when_down(self, at_least=2):
+        """The samples in which at least ``at_least`` members were down (for the assertion message)."""
+        return [s for dummy, s in self.samples if sum(1 for m in s.values() if m == "down") >= at_least]
+
     def seconds_without_leader(self):
-        """Sum of the gaps between samples in which no member reported Mode leader."""
+        """Sum of the gaps after samples in which every member answered (none 'slow') and none was the leader."""
         total = 0.0
         for (t0, s0), (t1, dummy) in zip(self.samples, self.samples[1:]):
-            if "leader" not in s0.values():
+            if "leader" not in s0.values() and "slow" not in s0.values():
                 total += t1 - t0
         return total
 
