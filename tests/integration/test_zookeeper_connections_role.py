@@ -8,13 +8,14 @@ from and returns to the same state: zoo.cfg and the running limit as the module 
 """
 # pylint: disable=disallowed-name
 import os
+import subprocess
 import time
 import uuid
 
 import pytest
 
 from tests.integration import zkrole_support as zk
-from tests.support.lab import LabError, lab, verify_acknowledged_writes  # noqa: F401  pylint: disable=unused-import
+from tests.support.lab import LabError, ansible_env, lab, verify_acknowledged_writes  # noqa: F401  pylint: disable=unused-import
 
 
 @pytest.fixture(scope="module")
@@ -283,6 +284,56 @@ def test_a_follower_that_cannot_restart_stops_the_rollout(ensemble, validated_re
     assert zk.running_limit(lab, bad) == "20"
     for host in after_bad:
         assert zk.state(lab)[host] == before[host] and zk.read_cfg(lab, host) == cfgs[host]
+
+
+# ------------------------------------------------------------------------------------------ the locks
+HOLDER = """
+- name: Another remediation holds one member's lock for a while
+  hosts: {host}
+  gather_facts: false
+  tasks:
+    - name: Hold the member's lock (the path remediation_common uses by default)
+      alertops.remediation.remediation_lock:
+        path: /run/alertops-remediation.lock
+        owner: another-run
+        lease: 300
+    - name: Hold it
+      ansible.builtin.pause:
+        seconds: 25
+    - name: Let it go
+      alertops.remediation.remediation_lock:
+        path: /run/alertops-remediation.lock
+        state: unlocked
+"""
+
+
+def test_the_ensembles_locks_are_taken_before_anything_is_read(ensemble, validated_report_dir, tmp_path):
+    """A run for the ensemble while another remediation holds one member's lock reads nothing, decides
+    nothing and changes nothing (0.1.0 detected and decided first, then locked)."""
+    lab = ensemble
+    followers, dummy = zk.roles(lab)
+    lab.inject_ours("zk-clients", "client1", "17", "--server", followers[0])
+    before = zk.state(lab)
+    holder_yml = tmp_path / "holder.yml"
+    holder_yml.write_text(HOLDER.format(host=followers[1]))
+    out = tmp_path / "holder.out"
+    argv = [os.path.join(zk.ROOT, ".venv", "bin", "ansible-playbook"), str(holder_yml), "-i", lab.inventory_path]
+    with open(str(out), "w") as fh:
+        holder = subprocess.Popen(argv, cwd=zk.ROOT, env=ansible_env({"ANSIBLE_NOCOLOR": "1"}), stdout=fh,
+                                  stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 120
+        while "TASK [Hold it]" not in out.read_text():
+            assert holder.poll() is None and time.time() < deadline, out.read_text()[-3000:]
+            time.sleep(0.2)
+        proc, report = zk.run_playbook(lab, validated_report_dir, "remediation_common_lock_wait=3")
+    finally:
+        holder.wait(120)
+    assert proc.returncode != 0
+    assert "another-run" in proc.stdout and followers[1] in report["summary"], report["summary"]
+    assert "Detect |" not in proc.stdout and "Decide |" not in proc.stdout, "read or decided without the locks"
+    assert report["status"] == "failed" and report["data"]["servers_before"] == [] and report["plan"] == []
+    assert zk.state(lab) == before
 
 
 # ------------------------------------------------------------------------------------------ bad input
