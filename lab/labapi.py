@@ -18,12 +18,15 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import labctl  # noqa: E402
-from labctl import LabError  # noqa: E402,F401  (re-exported)
+# pylint: disable=wrong-import-position
+from labkit import lifecycle, netns, spec as labspec, zk  # noqa: E402
+from labkit.base import FAULTS_FILE, HERE, INVENTORY, ROOT, SSH_KEY, STATE, ZKCTL, tail  # noqa: E402
+from labkit.base import LabError  # noqa: E402,F401  (re-exported)
+from labkit.state import alive, proc_ident, read_state, signal_ident, wait_gone  # noqa: E402
 
-FAULTS_DIR = os.path.join(labctl.HERE, "faults")
-FAULT_OUT_DIR = os.path.join(labctl.STATE, "faults")
-VENV_PYTHON = os.path.join(labctl.ROOT, ".venv", "bin", "python")
+FAULTS_DIR = os.path.join(HERE, "faults")
+FAULT_OUT_DIR = os.path.join(STATE, "faults")
+VENV_PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
 
 # Runs inside the host (its PID namespace): start the fault program detached in its own session and
 # print its pid as the host sees it. The program then belongs to the host's init.
@@ -44,23 +47,23 @@ def fault_program(fault):
 
 
 def _save(data):
-    tmp = labctl.FAULTS_FILE + ".tmp"
+    tmp = FAULTS_FILE + ".tmp"
     with open(tmp, "w") as fh:
         json.dump(data, fh, indent=2, sort_keys=True)
-    os.replace(tmp, labctl.FAULTS_FILE)
+    os.replace(tmp, FAULTS_FILE)
 
 
 class _Faults:
     """lab/.state/faults.json under an exclusive lock."""
 
     def __init__(self):
-        os.makedirs(labctl.STATE, exist_ok=True)
-        self.lockf = open(os.path.join(labctl.STATE, "faults.lock"), "a")
+        os.makedirs(STATE, exist_ok=True)
+        self.lockf = open(os.path.join(STATE, "faults.lock"), "a")
 
     def __enter__(self):
         fcntl.flock(self.lockf, fcntl.LOCK_EX)
         try:
-            with open(labctl.FAULTS_FILE) as fh:
+            with open(FAULTS_FILE) as fh:
                 self.data = json.load(fh)
         except (FileNotFoundError, ValueError):
             self.data = {"next_id": 1, "faults": {}}
@@ -88,7 +91,7 @@ class FaultHandle:
         return self.record["out"]
 
     def output(self):
-        return labctl.tail(self.record["out"], 1000)
+        return tail(self.record["out"], 1000)
 
     def alive(self):
         return self.lab._outer_pid(self.record) is not None
@@ -103,11 +106,11 @@ class FaultHandle:
 class Lab:
     def __init__(self, spec_path=None):
         self.spec_path = spec_path
-        self.root = labctl.ROOT
-        self.state_dir = labctl.STATE
-        self.inventory_path = labctl.INVENTORY
-        self.ssh_key = labctl.SSH_KEY
-        self.zkctl_path = labctl.ZKCTL
+        self.root = ROOT
+        self.state_dir = STATE
+        self.inventory_path = INVENTORY
+        self.ssh_key = SSH_KEY
+        self.zkctl_path = ZKCTL
         self.reload()
 
     @classmethod
@@ -115,41 +118,43 @@ class Lab:
         return cls(spec_path)
 
     def reload(self):
-        state = labctl.read_state() or {}
-        self.spec = labctl.load_spec(self.spec_path or state.get("spec_path"))
+        state = read_state() or {}
+        self.spec = labspec.load_spec(self.spec_path or state.get("spec_path"), state.get("agents"))
         self.hosts = self.spec["hosts"]
 
     def state(self):
         """the lab's recorded state (spec path, alert URL, pids), or None when no lab is up."""
-        return labctl.read_state()
+        return read_state()
 
     def _state(self):
-        state = labctl.read_state()
+        state = read_state()
         if not state:
             raise LabError("the lab is not up (make lab-up)")
         return state
 
     # -- lifecycle
-    def up(self, alertmanager_url=None, reset=False, quiet=True):
-        report = labctl.up(self.spec_path, alertmanager_url, reset, quiet=quiet)
+    def up(self, alertmanager_url=None, reset=False, quiet=True, agents=None):
+        """create or repair the lab; agents=N grows or shrinks the fleet to N agent hosts (kept until
+        the next agents=)."""
+        report = lifecycle.up(self.spec_path, alertmanager_url, reset, quiet=quiet, agents=agents)
         self.reload()
         return report
 
     def down(self, quiet=True):
-        labctl.down(quiet=quiet)
+        lifecycle.down(quiet=quiet)
 
     def is_up(self):
-        state = labctl.read_state()
-        if not state or not labctl.alive(state.get("switch")):
+        state = read_state()
+        if not state or not alive(state.get("switch")):
             return False
-        return all(labctl.alive((state["hosts"].get(n) or {}).get("init")) for n in self.hosts)
+        return all(alive((state["hosts"].get(n) or {}).get("init")) for n in self.hosts)
 
     def status(self):
         import contextlib
         import io
 
         with contextlib.redirect_stdout(io.StringIO()):
-            return labctl.status(as_json=True)
+            return lifecycle.status(as_json=True)
 
     # -- hosts
     def address(self, host):
@@ -164,7 +169,7 @@ class Lab:
 
     def exec(self, host, argv, check=True, timeout=60, input=None):
         """run argv inside host (net, pid, mount, uts, ipc namespaces); CompletedProcess with text."""
-        return labctl.exec_in_host(self._state(), host, argv, check=check, timeout=timeout, input=input)
+        return netns.exec_in_host(self._state(), host, argv, check=check, timeout=timeout, input=input)
 
     def ssh_argv(self, host):
         return ["ssh", "-i", self.ssh_key, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
@@ -175,14 +180,15 @@ class Lab:
         return self.exec(host, [self.zkctl_path, action], check=check, timeout=timeout)
 
     def four_letter(self, host, word, timeout=3.0):
-        """a ZooKeeper four-letter word sent from the controller (198.18.0.1)."""
-        return labctl.four_letter(self.address(host), word, timeout=timeout)
+        """the reply to a ZooKeeper four-letter word sent from the controller (198.18.0.1), refusals
+        included; ZkError (plugins/module_utils/zookeeper.py) when there is no reply at all."""
+        return zk.four_letter(self.address(host), word, timeout=timeout)
 
     def zk_mode(self, host):
-        return labctl.zk_mode(self.address(host))
+        return zk.zk_mode(self.address(host))
 
     def wait_quorum(self, timeout=60):
-        return labctl.wait_quorum(self.spec, timeout)
+        return zk.wait_quorum(self.spec, timeout)
 
     # -- faults
     def inject(self, fault, host, *args, wait=90.0):
@@ -213,7 +219,7 @@ class Lab:
             record = {"id": fid, "host": host, "fault": fault, "pid": pid, "args": args, "out": out,
                       "err": err, "started_at": time.time(), "info": None}
             outer = self._find_outer(host, pid)
-            record["outer"] = labctl.proc_ident(outer) if outer else None
+            record["outer"] = proc_ident(outer) if outer else None
             data["faults"][str(fid)] = record
             _save(data)
         handle = FaultHandle(self, record)
@@ -232,7 +238,7 @@ class Lab:
                 line = self._first_line(out)
                 self._forget(fid)
                 raise LabError("fault %s on %s exited at once: %s%s" % (
-                    fault, host, labctl.tail(out, 20), labctl.tail(err, 20)))
+                    fault, host, tail(out, 20), tail(err, 20)))
             time.sleep(0.05)
         return handle
 
@@ -281,7 +287,7 @@ class Lab:
 
     def _outer_pid(self, record):
         ident = record.get("outer")
-        return ident["pid"] if ident and labctl.alive(ident) else None
+        return ident["pid"] if ident and alive(ident) else None
 
     def faults(self):
         with _Faults() as data:
@@ -295,12 +301,12 @@ class Lab:
             raise LabError("no fault with id %s (see lab/inject list)" % fid)
         result = {"id": record["id"], "host": record["host"], "fault": record["fault"], "pid": record["pid"]}
         ident = record.get("outer")
-        if ident and labctl.alive(ident):
+        if ident and alive(ident):
             os.kill(ident["pid"], signal.SIGTERM)
-            exited = labctl.wait_gone(ident, timeout)
+            exited = wait_gone(ident, timeout)
             if not exited:
-                labctl.signal_ident(ident, signal.SIGKILL)
-                labctl.wait_gone(ident, 5)
+                signal_ident(ident, signal.SIGKILL)
+                wait_gone(ident, 5)
             deadline = time.time() + 3  # the host's init reaps it (it polls every 0.2 s)
             while os.path.exists("/proc/%d" % ident["pid"]) and time.time() < deadline:
                 time.sleep(0.02)

@@ -38,6 +38,8 @@ sys.exit(ocp_agent_sim.agentctl_main(HOME, sys.argv[1:]))
 '''
 
 VERSIONS = {"legacy": "3.1.1-sim", "agentctl": "4.2.0-sim"}
+# the simulator: its entry point and the modules it imports, all copied to <home>/lib/
+SIM_FILES = ("ocp_agent_sim.py", "sim_base.py", "sim_children.py", "sim_control.py", "sim_guardian.py")
 
 
 def put(path, content, mode, changed):
@@ -105,8 +107,9 @@ def main(argv=None):
         if not os.path.isdir(path):
             os.makedirs(path)
             changed.append(path.rstrip("/") + "/")
-    with open(os.path.join(HERE, "ocp_agent_sim.py")) as fh:
-        put(os.path.join(home, "lib", "ocp_agent_sim.py"), fh.read(), 0o644, changed)
+    for name in SIM_FILES:
+        with open(os.path.join(HERE, name)) as fh:
+            put(os.path.join(home, "lib", name), fh.read(), 0o644, changed)
     conf = {"flavor": a.flavor, "svr_ip": a.svr_ip, "alert_url": a.alert_url,
             "check_interval": a.check_interval, "python": python,
             "version": VERSIONS[a.flavor]}

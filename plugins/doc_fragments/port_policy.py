@@ -12,23 +12,25 @@ class ModuleDocFragment(object):
 options:
   ports:
     description:
-      - Local TCP ports to look at, as port numbers and C(A-B) ranges (both ends included).
+      - Local TCP ports to look at, as port numbers and C(A-B) ranges (both ends included), in ASCII digits.
       - When omitted, C(["62881-63881"]), the OCP-Agent's port range.
       - Only the ports of O(expected) inside O(ports) are checked for conflicts.
     type: list
     elements: raw
   expected:
     description:
-      - Map of port to the names of the processes that rightfully hold it. Keys must be ports.
+      - Map of port to the names of the processes that rightfully hold it. Keys must be ports; names are
+        1 to 255 characters without NUL or line break.
       - A holder matches when its comm (as C(ps) shows it) or the basename of its argv[0] is in the list.
       - "When omitted, the OCP-Agent's ports for both agent generations
         C({62888: [pos_proxy, ocp_mgragent], 62889: [ocp_exporter, ocp_monagent], 63000: [node_exporter]})."
     type: dict
   protected:
     description:
-      - Names (comm or argv[0] basename) of processes never treated as removable, whatever port they hold.
+      - Names (comm or argv[0] basename) of processes never treated as removable, whatever port they hold;
+        a process that shares a socket with one of them is never signalled either.
       - When omitted, C([observer, obproxy, obproxyd, ocp_agentd, sshd, systemd, init]).
-      - A given list replaces the default; repeat its names to keep them.
-    type: list
-    elements: str
+      - A given list replaces the default; repeat its names to keep them. Anything but a list of such
+        names (a single name, a number, a list holding a null) is refused.
+    type: raw
 '''

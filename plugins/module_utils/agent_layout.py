@@ -35,6 +35,22 @@ def control_script(home, flavor):
     return os.path.join(home, LEGACY_CTL if flavor == "legacy" else AGENTCTL)
 
 
+def resolve_flavor(home, flavor):
+    """The generation to drive under home ("auto" detects it); ValueError names the option (home or
+    flavor) and says what is missing."""
+    if not os.path.isdir(home):
+        raise ValueError("home: OCP-Agent home %s does not exist" % home)
+    if flavor == "auto":
+        flavor = detect_flavor(home)
+        if flavor is None:
+            raise ValueError("home: no OCP-Agent control script under %s: looked for %s and %s" % (
+                home, AGENTCTL, LEGACY_CTL))
+    script = control_script(home, flavor)
+    if not os.path.isfile(script):
+        raise ValueError("flavor: the %s control script %s is missing under home %s" % (flavor, script, home))
+    return flavor
+
+
 def detect_flavor(home):
     """Return 'agentctl' or 'legacy' by what is installed under home, or None."""
     if os.path.isfile(os.path.join(home, AGENTCTL)):
@@ -73,12 +89,23 @@ def command(home, flavor, action, python="python"):
     return [script, action]
 
 
+LOG_FILES_MAX = 20
+
+
 def log_files(home):
+    """Up to LOG_FILES_MAX *.log paths under home/log, the guardian's first (it says why children were
+    given up). Only names, and none through a log directory that is a symbolic link (the agent's user
+    owns it); what each file is gets checked when it is read."""
     log_dir = os.path.join(home, "log")
     try:
-        names = sorted(n for n in os.listdir(log_dir) if n.endswith(".log"))
+        fd = os.open(log_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError:
         return []
-    # The guardian's log first: it says why children were given up.
+    try:
+        names = sorted(n for n in os.listdir(fd) if n.endswith(".log"))
+    except OSError:
+        return []
+    finally:
+        os.close(fd)
     names.sort(key=lambda n: (n != GUARDIAN + ".log", n))
-    return [os.path.join(log_dir, n) for n in names]
+    return [os.path.join(log_dir, n) for n in names[:LOG_FILES_MAX]]

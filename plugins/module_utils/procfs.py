@@ -25,8 +25,12 @@ TCP_STATES = {
 _STATE_NUMBER = dict((name, number) for number, name in TCP_STATES.items())
 _GONE = (FileNotFoundError, ProcessLookupError)
 PROC_ROOT = "/proc"  # tests point it at a recorded tree
-_SOCKET_LINK = re.compile(r"^socket:\[(\d+)\]$")
-_CONTAINER = re.compile(r"(?:docker|libpod|crio|containerd|cri-containerd)[-/]([0-9a-f]{12,64})|/kubepods.*/([0-9a-f]{64})")
+_SOCKET_PREFIX = "socket:["
+# A process's own files (cmdline, cgroup, stat) are read up to this size: a huge argv is cut, not loaded.
+_ARGS_LIMIT = 64 * 1024
+_CONTAINER = re.compile(r"(?:docker|libpod|crio|containerd|cri-containerd)[-/]([0-9a-f]{12,64})")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_SERVICE = re.compile(r"/([^/\s]+\.service)")
 
 # sock_diag (linux/sock_diag.h, linux/inet_diag.h)
 _NETLINK_SOCK_DIAG = 4
@@ -37,6 +41,7 @@ _INET_DIAG_REQ_BYTECODE = 1
 _INET_DIAG_BC_S_GE, _INET_DIAG_BC_S_LE = 2, 3
 _TCPDIAG_GETSOCK = 18
 _DIAG_MSG = struct.Struct("=BBBB2s2s16s16sI8sIIIII")
+_NETLINK_TIMEOUT = 10.0
 
 
 def _pids(root):
@@ -47,9 +52,9 @@ def _pids(root):
     return [int(n) for n in names if n.isdigit()]
 
 
-def _read(path):
+def _read(path, limit=-1):
     with open(path, "rb") as handle:
-        return handle.read().decode("utf-8", "replace")
+        return handle.read(limit).decode("utf-8", "replace")
 
 
 def _address(family, raw):
@@ -110,6 +115,8 @@ def _bytecode(ports):
 
 def _netlink_dump(msg_type, request, local_ports):
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG)
+    # The kernel answers a dump at once; should it not (a filtering sandbox), /proc/net is read instead.
+    sock.settimeout(_NETLINK_TIMEOUT)
     try:
         if local_ports:
             code = _bytecode(local_ports)
@@ -183,118 +190,95 @@ def read_sockets(local_ports=None, remote_ports=None, states=None, root=None):
     return [r for r in rows if _wanted(r, local_ports, remote_ports) and (states is None or r["state"] in states)]
 
 
-def _socket_inodes(root, pid):
-    """{inode} of the sockets PID has open; raises PermissionError / FileNotFoundError."""
-    fd_dir = os.path.join(root, str(pid), "fd")
+def _socket_inodes(root, pid, links):
+    """The inodes of the sockets PID has open among `links` {"socket:[INODE]": INODE}; raises
+    PermissionError / FileNotFoundError.
+
+    Links are read relative to the open fd directory and looked up whole: most of a full scan's cost is
+    this readlink, and resolving /proc/PID/fd once per process instead of once per descriptor saves a
+    good part of it."""
+    fd_dir = os.open(os.path.join(root, str(pid), "fd"), os.O_RDONLY | os.O_DIRECTORY)
     found = set()
-    for fd in os.listdir(fd_dir):
-        try:
-            match = _SOCKET_LINK.match(os.readlink(os.path.join(fd_dir, fd)))
-        except _GONE:
-            continue  # fd closed mid-scan
-        if match:
-            found.add(int(match.group(1)))
+    try:
+        for fd in os.listdir(fd_dir):
+            try:
+                inode = links.get(os.readlink(fd, dir_fd=fd_dir))
+            except _GONE:
+                continue  # fd closed mid-scan
+            if inode is not None:
+                found.add(inode)
+    finally:
+        os.close(fd_dir)
     return found
 
 
-def _owner_uid(root, pid):
-    try:
-        return os.stat(os.path.join(root, str(pid))).st_uid
-    except OSError:
-        return None
+def find_owners(sockets, root=None):
+    """Map socket inodes to every process that holds them, through /proc/PID/fd of every process.
 
+    A socket is held by each process that inherited or received its descriptor (fork without close_fds,
+    an exec'd wrapper, a pre-fork server, a daemon's double fork, SCM_RIGHTS), related to the others or
+    not, so every process is read and the scan never stops early: what it finds does not depend on pid
+    order. A process that exits mid-scan simply holds nothing.
 
-def _children(root, pid):
-    try:
-        tasks = os.listdir(os.path.join(root, str(pid), "task"))
-    except OSError:
-        return []
-    kids = []
-    for tid in tasks:
-        try:
-            kids.extend(int(k) for k in _read(os.path.join(root, str(pid), "task", tid, "children")).split())
-        except (OSError, ValueError):
-            pass
-    return kids
-
-
-def find_owners(sockets, root=None, complete=False):
-    """Map socket inodes to holder pids through /proc/PID/fd.
-
-    Processes with the uid of a wanted socket are scanned first and the scan stops once every inode
-    has a holder; the holders' parents and children are then checked too, since a socket shared by
-    fork is held by relatives. complete=True scans every process (acting modules want every holder).
-
-    Returns (owners, unresolved): owners {inode: [pid, ...]}, unresolved {inode: reason} for sockets
-    with no holder found. Sockets with inode 0 (TIME_WAIT, orphans) belong to no process and are skipped.
+    Returns (owners, unresolved): owners {inode: [pid, ...] sorted}, unresolved {inode: reason} for
+    sockets with no holder found. Sockets with inode 0 (TIME_WAIT, orphans) belong to no process and are
+    skipped; without a wanted socket no process is read at all.
     """
     root = root or PROC_ROOT
-    unresolved = {}
-    wanted = set()
-    uids = set()
-    for row in sockets:
-        if row["inode"]:
-            wanted.add(row["inode"])
-            uids.add(row["uid"])
+    wanted = set(row["inode"] for row in sockets if row["inode"])
     owners = {}
+    unresolved = {}
     if not wanted:
-        return owners, unresolved  # nothing matched: no fd scan at all
-    pids = _pids(root)
-    if not complete:
-        pids.sort(key=lambda p: _owner_uid(root, p) not in uids)
+        return owners, unresolved
+    links = dict(("%s%d]" % (_SOCKET_PREFIX, inode), inode) for inode in wanted)
     denied = []
-    scanned = set()
-
-    def scan(pid):
-        scanned.add(pid)
+    for pid in sorted(_pids(root)):
         try:
-            inodes = _socket_inodes(root, pid) & wanted
+            inodes = _socket_inodes(root, pid, links)
         except PermissionError:
             denied.append(pid)
-            return
+            continue
         except (OSError, ValueError):
-            return  # exited mid-scan, or a kernel thread
+            continue  # exited mid-scan, or a kernel thread
         for inode in inodes:
             owners.setdefault(inode, []).append(pid)
-
-    for pid in pids:
-        if not complete and len(owners) == len(wanted):
-            break
-        scan(pid)
-    if not complete:
-        queue = sorted(set(p for holders in owners.values() for p in holders))
-        while queue:
-            pid = queue.pop()
-            identity = process_identity(pid, root)
-            relatives = _children(root, pid) + ([identity["ppid"]] if identity else [])
-            for relative in relatives:
-                if relative not in scanned and relative > 0:
-                    scan(relative)
-                    if any(relative in h for h in owners.values()):
-                        queue.append(relative)
     for inode in wanted - set(owners):
         if denied:
             unresolved[inode] = "owner not readable: permission denied on /proc/PID/fd of pid %s" % (
-                ", ".join(str(p) for p in sorted(denied)[:10]))
+                ", ".join(str(p) for p in denied[:10]))
         else:
             unresolved[inode] = "no process holds it (exited, or in another pid namespace)"
-    for holders in owners.values():
-        holders.sort()
     return owners, unresolved
+
+
+def _kubepods_container(cgroup_text):
+    """The last 64-hex path component after /kubepods (cgroupfs driver), found without backtracking."""
+    for line in cgroup_text.splitlines():
+        at = line.find("/kubepods")
+        if at < 0:
+            continue
+        ids = [part[:64] for part in line[at + 1:].split("/")[1:]
+               if len(part) >= 64 and _HEX64.match(part)]
+        if ids:
+            return ids[-1]
+    return None
 
 
 def _unit(cgroup_text):
     """systemd unit (*.service) or "container:<id>" from /proc/PID/cgroup, else None."""
-    match = _CONTAINER.search(cgroup_text)
-    if match:
-        return "container:" + (match.group(1) or match.group(2))[:12]
-    units = re.findall(r"/([^/\s]+\.service)", cgroup_text)
+    found = _kubepods_container(cgroup_text)
+    if found is None:
+        match = _CONTAINER.search(cgroup_text)
+        found = match and match.group(1)
+    if found:
+        return "container:" + found[:12]
+    units = _SERVICE.findall(cgroup_text)
     return units[-1] if units else None
 
 
 def _stat(root, pid):
     """(comm, state, ppid, start_time) from /proc/PID/stat; comm may hold spaces and parentheses."""
-    text = _read(os.path.join(root, str(pid), "stat"))
+    text = _read(os.path.join(root, str(pid), "stat"), _ARGS_LIMIT)
     comm = text[text.index("(") + 1:text.rindex(")")]
     rest = text[text.rindex(")") + 2:].split()
     return comm, rest[0], int(rest[1]), int(rest[19])
@@ -320,11 +304,11 @@ def process_identity(pid, root=None):
     except OSError:
         pass
     try:
-        identity["cmdline"] = " ".join(a for a in _read(os.path.join(base, "cmdline")).split("\0") if a)
+        identity["cmdline"] = " ".join(a for a in _read(os.path.join(base, "cmdline"), _ARGS_LIMIT).split("\0") if a)
     except OSError:
         pass
     try:
-        identity["unit"] = _unit(_read(os.path.join(base, "cgroup")))
+        identity["unit"] = _unit(_read(os.path.join(base, "cgroup"), _ARGS_LIMIT))
     except OSError:
         pass
     try:
@@ -370,8 +354,8 @@ def find_processes(names, root=None):
     for pid in _pids(root):
         base = os.path.join(root, str(pid))
         try:
-            comm = _read(os.path.join(base, "comm")).strip()
-            argv0 = _read(os.path.join(base, "cmdline")).split("\0", 1)[0]
+            comm = _read(os.path.join(base, "comm"), _ARGS_LIMIT).strip()
+            argv0 = _read(os.path.join(base, "cmdline"), _ARGS_LIMIT).split("\0", 1)[0]
         except OSError:
             continue
         if comm in names or (argv0 and os.path.basename(argv0) in names):
@@ -394,22 +378,25 @@ def ancestors(pid, root=None):
 
 
 def owned_sockets(sockets, owners, unresolved, root=None):
-    """One row per (socket, holder pid) with `pid` and `process`; sockets without a holder keep
-    pid None. Returns (rows, unresolved rows with `reason`)."""
+    """One row per (socket, holder pid) with `pid`, `process` and `holders` (every pid that holds the
+    socket, sorted); sockets without a holder keep pid None. Returns (rows, unresolved rows with `reason`)."""
     root = root or PROC_ROOT
     identities = {}
     rows = []
     lost = []
     for sock in sockets:
         holders = owners.get(sock["inode"]) if sock["inode"] else None
-        for pid in holders or [None]:
-            if pid is not None and pid not in identities:
+        for pid in holders or []:
+            if pid not in identities:
                 identities[pid] = process_identity(pid, root)
+        known = sorted(pid for pid in holders or [] if identities[pid])
+        for pid in holders or [None]:
             identity = identities.get(pid)
             row = dict(sock)
             row["pid"] = pid if identity else None
             row["process"] = None if not identity else dict(
                 (k, identity[k]) for k in ("name", "exe", "cmdline", "user", "start_time", "ppid", "unit"))
+            row["holders"] = known
             rows.append(row)
             if identity is None:
                 if not sock["inode"]:

@@ -65,7 +65,8 @@ def java_main(argv):
 
 
 def read_argv(pid, proc="/proc"):
-    """argv of ``pid`` as a list of str, or None when the process is gone (or is a kernel thread)."""
+    """argv of ``pid`` as a list of str ([] for a kernel thread or a zombie), None when there is no such
+    process."""
     try:
         raw = read_regular_file(os.path.join(proc, str(pid), "cmdline"), MAX_CMDLINE_BYTES)
     except (IOError, OSError, NotRegularFileError):
@@ -73,7 +74,7 @@ def read_argv(pid, proc="/proc"):
     argv = raw.decode("utf-8", "replace").split("\0")
     if argv and argv[-1] == "":
         argv.pop()
-    return argv or None
+    return argv
 
 
 def _is_java(argv):
@@ -145,10 +146,11 @@ def find_server(pid=None, conf_path=None, proc="/proc"):
         server = server_of(pid, argv)
         if server is None:
             raise JmxFailure("not_zookeeper", "pid %d is not a ZooKeeper server (a java process whose main class is "
-                             "%s): its command line is %r"
-                             % (pid, " or ".join(ZOOKEEPER_MAIN_CLASSES), " ".join(argv)[:300]))
+                             "%s): its command line is %s"
+                             % (pid, " or ".join(ZOOKEEPER_MAIN_CLASSES),
+                                repr(" ".join(argv)[:300]) if argv else "empty (a kernel thread or an exiting process)"))
         if conf_path and not serves_config(server, conf_path, proc):
-            raise JmxFailure("no_server", "the ZooKeeper server with pid %d runs %s, not %s"
+            raise JmxFailure("no_server", "conf_path: the ZooKeeper server with pid %d runs %s, not %s"
                              % (pid, server["config"], conf_path))
         return server
     servers = list_servers(proc)
@@ -158,8 +160,9 @@ def find_server(pid=None, conf_path=None, proc="/proc"):
         matching = servers
     listing = ", ".join("pid %d (%s)" % (s["pid"], s["config"]) for s in servers) or "none"
     if not matching:
-        raise JmxFailure("no_server", "no running ZooKeeper server%s; ZooKeeper servers found: %s"
-                         % (" with %s on its command line" % conf_path if conf_path else "", listing))
+        raise JmxFailure("no_server", "%sno running ZooKeeper server%s; ZooKeeper servers found: %s"
+                         % ("conf_path: " if conf_path else "",
+                            " with %s on its command line" % conf_path if conf_path else "", listing))
     if len(matching) > 1:
         raise JmxFailure("several_servers", "%d ZooKeeper servers run here (%s): give pid or conf_path to choose"
                          % (len(matching), ", ".join("pid %d (%s)" % (s["pid"], s["config"]) for s in matching)))

@@ -13,9 +13,11 @@ __metaclass__ = type
 import errno
 import json
 import os
+import re
 import socket
 import ssl
 import stat
+import threading
 import time
 
 from ansible_collections.alertops.remediation.plugins.module_utils import zkhttp
@@ -34,7 +36,7 @@ from ansible_collections.alertops.remediation.plugins.module_utils.zkreplies imp
 
 # Tests, the lab and the checkers import these from here.
 __all__ = [
-    "DEFAULT_PORT", "DEFAULT_TIMEOUT", "FOUR_LETTER_WORDS", "MAX_REPLY_BYTES", "ZkClient", "make_ssl_context",
+    "DEFAULT_PORT", "DEFAULT_TIMEOUT", "FOUR_LETTER_WORDS", "MAX_REPLY_BYTES", "ZkClient", "is_ip", "make_ssl_context",
     "ZkError", "ZkConnectError", "ZkConnectionClosedError", "ZkWhitelistError", "ZkNotServingError",
     "ZkAdminError", "ZkParseError", "conf_max_client_cnxns", "count_by_ip",
 ]
@@ -47,6 +49,7 @@ FOUR_LETTER_WORDS = (
 )
 MAX_REPLY_BYTES = 256 * 1024 * 1024
 MAX_PEM_BYTES = 4 * 1024 * 1024
+_SCOPE = re.compile(r"[A-Za-z0-9_.\-]{1,15}\Z")
 
 
 def _regular_file(option, path):
@@ -137,8 +140,7 @@ class ZkClient(object):
             deadline = min(deadline, self.deadline)
         where = "%s %s:%d" % (peer, host, port) + ((" from %s" % source_address) if source_address else "")
         try:
-            sock = socket.create_connection((host, port), timeout=_left(deadline, what, where),
-                                            source_address=(source_address, 0) if source_address else None)
+            sock = _connect(host, port, source_address, deadline, what, where)
         except socket.timeout:
             raise ZkConnectError("timed out connecting to %s (deadline %ss)" % (where, self.timeout))
         except (OSError, socket.error) as exc:
@@ -244,6 +246,53 @@ class ZkClient(object):
 
     def admin_monitor(self):
         return parse_admin_monitor(self.admin("monitor"))
+
+
+def _connect(host, port, source_address, deadline, what, where):
+    """socket.create_connection, with the name lookup inside the deadline too: a resolver can hang for
+    longer than any reply would."""
+    source = (source_address, 0) if source_address else None
+    if is_ip(host):
+        return socket.create_connection((host, port), timeout=_left(deadline, what, where), source_address=source)
+    found = {}
+
+    def lookup():
+        try:
+            found["addresses"] = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+        except (OSError, socket.error) as exc:
+            found["error"] = exc
+
+    resolver = threading.Thread(target=lookup, name="resolve %s" % host)
+    resolver.daemon = True  # a hung lookup must not keep the module from exiting
+    resolver.start()
+    resolver.join(_left(deadline, what, where))
+    if resolver.is_alive():
+        raise ZkConnectError("looking up the address of %s did not finish within the deadline" % where)
+    if "error" in found:
+        raise ZkConnectError("cannot resolve %s: %s" % (where, found["error"]))
+    error = None
+    for family, dummy, dummy, dummy, address in found["addresses"]:
+        try:
+            return socket.create_connection(address[:2], timeout=_left(deadline, what, where), source_address=source)
+        except socket.timeout:
+            raise
+        except (OSError, socket.error) as exc:
+            error = exc
+    raise error or ZkConnectError("%s has no address" % where)
+
+
+def is_ip(text):
+    """True for an IPv4 or IPv6 literal, fe80::1%eth0 (link-local with its interface) included."""
+    address, percent_sign, scope = text.partition("%")
+    if percent_sign:
+        return bool(_SCOPE.match(scope)) and ":" in address and is_ip(address)
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, address)
+            return True
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 def _seconds(name, value):

@@ -21,11 +21,24 @@ description:
     its first timestamp (the tail of an entry from the previous rotated file) go with the file's first entry.
   - Each slice is stored under its original path without the leading C(/) (a slice of a C(.gz) file is
     stored decompressed, without the C(.gz) suffix). C(MANIFEST.json) lists per file the first and last
-    timestamp in the slice, the number of lines and bytes, the sha256 and whether the slice was truncated.
+    timestamp in the slice, the number of lines and bytes, the sha256 and whether (and by which cap) the
+    slice was truncated.
   - The bundle is deterministic (the same slices give the same bytes), so a run that selects what the
     existing O(dest) already holds reports no change. Source logs are only read, never modified.
   - A window with nothing in it gives an empty but valid bundle (only C(MANIFEST.json)) and RV(matched=0),
     not an error.
+  - "Only regular files are read, each opened without blocking and checked after it is opened. A rotated
+    sibling or a glob's hit that is a symbolic link, a FIFO, a socket or a device, or that cannot be read,
+    is left out and listed in RV(skipped_files) with the reason (and a warning): a service user who can
+    write its log directory cannot make the module read another file, hang, or fail the collection."
+  - "A path named literally in O(paths) that is a symbolic link is followed, because the operator named
+    it, but only when every link on the way is owned by root, by the user the module runs as, or by a user
+    who could read the file at its end (search on each directory above it, read on the file); a link that
+    leads a service user's way into a file only root may read is refused. The same rule applies to links
+    among the directories of every path. A named path that is not a readable regular file is an error."
+  - A damaged compressed generation (truncated, bad data or checksum) is left out with the reason.
+  - Bad input fails before anything is read or written, with a message that names the option and the
+    value; a failure while writing leaves neither a partial bundle nor a temporary file behind.
 author:
   - alertops.remediation maintainers (@alertops)
 extends_documentation_fragment:
@@ -48,7 +61,9 @@ options:
         example C(zookeeper.log.1), C(zookeeper.log.2.gz), C(app.log-20261120.gz)) are included; a
         sibling whose time span does not overlap the window is skipped after a cheap look at its first and
         last timestamp.
-      - Every entry must match at least one file.
+      - Every entry must match at least one file; at least one entry is required.
+      - A glob's hits and all rotated siblings are never followed when they are symbolic links; see the
+        description for a path named literally.
     type: list
     elements: str
     required: true
@@ -59,15 +74,18 @@ options:
         milliseconds).
       - A time with an explicit offset or C(Z) means that instant; a time without one is a wall time in
         O(timezone).
+      - ASCII digits only; a time from the year 1900 to 8999.
       - Default is the time the module runs. Mutually exclusive with O(start) and O(end).
     type: raw
   before:
-    description: Minutes before O(at) where the window starts.
-    type: float
+    description:
+      - Minutes before O(at) where the window starts. A number from 0 to 5260320 (ten years), ASCII digits
+        with an optional decimal point.
+    type: raw
     default: 10
   after:
-    description: Minutes after O(at) where the window ends.
-    type: float
+    description: Minutes after O(at) where the window ends, as O(before).
+    type: raw
     default: 10
   start:
     description:
@@ -79,9 +97,9 @@ options:
   timezone:
     description:
       - Time zone of the log lines (and of O(at), O(start), O(end) when they carry no offset). An IANA name
-        such as C(Asia/Shanghai), resolved with the host's time-zone database (through C(zoneinfo) when the
-        Python has it, else by reading the TZif files under C(/usr/share/zoneinfo), so Python 3.6 works
-        too); or a fixed offset such as C(+08:00) or C(UTC).
+        such as C(Asia/Shanghai), read from the host's time-zone database (the TZif files under
+        C(/usr/share/zoneinfo), on every Python, with the same answers as C(zoneinfo)); or a fixed offset
+        such as C(+08:00) or C(UTC).
       - Default is the host's zone (C($TZ), else C(/etc/localtime)).
       - Log lines that carry their own offset (ISO 8601 with C(Z) or C(+08:00)) are read as that instant.
       - A wall time that occurs twice (clocks set back) is read as its first occurrence; one that does not
@@ -102,24 +120,44 @@ options:
         Or an explicit pattern, a dictionary with C(pattern), a regular expression with a named group
         C(ts) searched in each line (anchor it with C(^) if it must start the line), and C(time_format), a
         C(strptime) format for the group's text (C(%z) accepts C(+0800), C(+08:00) and C(Z)); for example
-        C({pattern: '\[(?P<ts>[^\]]+)\]', time_format: '%d/%b/%Y:%H:%M:%S %z'}).
+        C({pattern: '\[(?P<ts>[^\]]+)\]', time_format: '%d/%b/%Y:%H:%M:%S %z'}). The pattern (at most
+        1024 characters) runs on the first 8 KiB of each line; Python's regular expressions have no time
+        limit, so keep it free of nested repetition.
     type: raw
     default: auto
   dest:
     description:
-      - Path of the tar.gz bundle to write on the host. Its directory must exist. Written with mode
-        C(0600) through a temporary file in the same directory and an atomic rename.
+      - Absolute path of the tar.gz bundle to write on the host. Its directory must exist. Written with mode
+        C(0600) through a temporary file in the same directory and an atomic rename, both relative to
+        the directory opened once.
+      - An existing O(dest) must be a regular file. A symbolic link on the way to its directory must be
+        owned by root, by the user the module runs as, or by a user who could create files there.
     type: path
     required: true
   max_bytes:
     description:
       - Cap on the bytes taken from one file. A larger slice is cut at the last line end within the cap
-        (keeping the start of the window), and the file is reported with C(truncated=true).
-    type: int
+        (keeping the start of the window), and the file is reported with C(truncated=true) and
+        C(truncated_by=max_bytes) and in RV(cut).
+      - A whole number of bytes from 1 to 1 TiB, in ASCII digits.
+    type: raw
     default: 268435456
+  max_total_bytes:
+    description:
+      - Cap on the log bytes in the bundle, over all files, counted before compression (the tar.gz is smaller).
+      - Files are taken in the order of O(paths), and within a rotation group oldest first. The file that
+        reaches the cap is cut at a line end (C(truncated_by=max_total_bytes)); the files after it are not
+        read and are listed in RV(skipped_files). Both are listed in RV(cut).
+      - A whole number of bytes from 1 to 1 TiB, in ASCII digits. Default 1 GiB.
+    type: raw
+    default: 1073741824
 notes:
   - The module reads the files it is given and nothing else; it needs read access to them.
   - A compressed sibling last modified more than a day before the window is skipped without being opened.
+  - A timestamp is looked for in the first 8 KiB of a line; longer lines are kept whole. The work is linear
+    in the bytes looked at, whatever the line lengths.
+  - Hard links are left to the kernel's C(fs.protected_hardlinks) (on by default), which keeps a user from
+    linking a file they could not read.
 seealso:
   - name: Role alertops.remediation.collect_logs
     description: Runs this module on every host and fetches the bundles with an index to the controller.
@@ -228,15 +266,30 @@ files:
       bytes: 201822
       sha256: 3b2a0c8f1e7d6c5b4a3b2a0c8f1e7d6c5b4a3b2a0c8f1e7d6c5b4a3b2a0c8f1e
       truncated: false
+      truncated_by: null
 skipped_files:
-  description: Files considered but not in the bundle, with the reason (outside the window, empty, no
-    recognised timestamp format). Also in the manifest as C(skipped).
+  description:
+    - Files considered but not in the bundle, with the reason (outside the window, empty, no recognised
+      timestamp format, a symbolic link not followed, not a regular file, cannot be read, corrupt gzip
+      data, not read because of O(max_total_bytes)). Also in the manifest as C(skipped).
   returned: always
   type: list
   elements: dict
   sample:
     - path: /var/log/zookeeper/zookeeper.log.3.gz
       reason: outside the window
+    - path: /var/log/zookeeper/zookeeper.log.9
+      reason: symbolic link, not followed
+cut:
+  description: What the caps cut, per file, in order; C(limit) is C(max_bytes) or C(max_total_bytes).
+    Also in the manifest.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - path: /var/log/zookeeper/zookeeper.log
+      limit: max_total_bytes
+      bytes_kept: 1048576
 manifest:
   description: The content of C(MANIFEST.json).
   returned: always
@@ -247,23 +300,38 @@ manifest:
     matched: 1834
     files: []
     skipped: []
+    cut: []
 '''
 
-import os
-import tempfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.alertops.remediation.plugins.module_utils import logwindow as lw
+from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_bundle import Destination
+from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_bundle import HashingSink
+from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_bundle import write_bundle
+from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_files import expand_groups
+from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_formats import check_format
+from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_select import select
+from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_times import US
+from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_times import LogWindowError
+from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_times import iso_local
+from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_times import iso_utc
+from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_times import parse_minutes
+from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_times import parse_size
+from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_times import parse_time
+from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_zones import get_zone
+
+MAX_PATH = 4096
 
 
-def _sha256_file(path):
-    import hashlib
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _text(what, value, absolute=False):
+    """A path: text, not empty, no NUL or line break, at most MAX_PATH characters; absolute when asked
+    (a relative dest would land in whatever the module's working directory is)."""
+    if not isinstance(value, str) or not value or len(value) > MAX_PATH or any(c in value for c in "\x00\r\n") \
+            or (absolute and not value.startswith("/")):
+        raise LogWindowError("%s=%r must be a non-empty %spath without NUL bytes or line breaks, at most %d characters"
+                             % (what, value, "absolute " if absolute else "", MAX_PATH))
+    return value
 
 
 class LogWindow(object):
@@ -271,105 +339,66 @@ class LogWindow(object):
         self.module = module
         self.p = module.params
 
-    def fail(self, msg):
-        self.module.fail_json(msg=msg)
-
     def window(self, zone):
         p = self.p
         if p["start"] is not None or p["end"] is not None:
-            start = lw.parse_time(p["start"], zone, "start")
-            end = lw.parse_time(p["end"], zone, "end")
+            start = parse_time(p["start"], zone, "start")
+            end = parse_time(p["end"], zone, "end")
             if start > end:
-                raise lw.LogWindowError("start=%r is after end=%r" % (p["start"], p["end"]))
+                raise LogWindowError("start=%r is after end=%r" % (p["start"], p["end"]))
             return None, start, end
-        for key in ("before", "after"):
-            if p[key] < 0:
-                raise lw.LogWindowError("%s=%r must not be negative" % (key, p[key]))
-        at = lw.parse_time(p["at"], zone, "at") if p["at"] not in (None, "") else int(time.time() * lw.US)
-        start = at - int(round(p["before"] * 60 * lw.US))
-        end = at + int(round(p["after"] * 60 * lw.US))
-        return at, start, end
-
-    def check_format(self):
-        fmt = self.p["format"]
-        if isinstance(fmt, dict):
-            extra = set(fmt) - set(["pattern", "time_format"])
-            if extra or not fmt.get("pattern"):
-                raise lw.LogWindowError("format must be a name or a dict with pattern and time_format, got %r"
-                                        % (fmt,))
-            return fmt
-        if not isinstance(fmt, str) or (fmt != "auto" and fmt not in lw.FORMAT_NAMES):
-            raise lw.LogWindowError("format=%r is not one of auto, %s or a dict with pattern and time_format"
-                                    % (fmt, ", ".join(lw.FORMAT_NAMES)))
-        return fmt
+        before = parse_minutes("before", p["before"])
+        after = parse_minutes("after", p["after"])
+        at = parse_time(p["at"], zone, "at") if p["at"] not in (None, "") else int(time.time() * US)
+        return at, at - int(round(before * 60 * US)), at + int(round(after * 60 * US))
 
     def run(self):
         p = self.p
-        module = self.module
-        dest = p["dest"]
-        zone = lw.get_zone(p["timezone"])
+        zone = get_zone(p["timezone"])
         at, start, end = self.window(zone)
-        fmt = self.check_format()
-        if p["max_bytes"] <= 0:
-            raise lw.LogWindowError("max_bytes=%r must be positive" % p["max_bytes"])
-        groups, unmatched = lw.expand_groups(p["paths"])
-        files = [path for group in groups for path in group]
-        if unmatched:
-            raise lw.LogWindowError("no file matches %s" % ", ".join(repr(u) for u in unmatched))
-        for path in files:
-            if not os.access(path, os.R_OK):
-                raise lw.LogWindowError("cannot read %s: permission denied" % path)
-        dest_dir = os.path.dirname(os.path.abspath(dest))
-        if not os.path.isdir(dest_dir):
-            raise lw.LogWindowError("dest=%r: directory %s does not exist" % (dest, dest_dir))
-        if os.path.isdir(dest):
-            raise lw.LogWindowError("dest=%r is a directory; give the bundle's file name" % dest)
+        fmt = check_format(p["format"])
+        max_bytes = parse_size("max_bytes", p["max_bytes"])
+        max_total = parse_size("max_total_bytes", p["max_total_bytes"])
+        if not p["paths"]:
+            raise LogWindowError("paths=[] names no file; give at least one log file or glob")
+        paths = [_text("paths", path) for path in p["paths"]]
+        dest = Destination(_text("dest", p["dest"], absolute=True))
+        try:
+            return self.collect(paths, dest, zone, at, start, end, fmt, max_bytes, max_total)
+        finally:
+            dest.close()
 
-        slices, skipped = lw.select(groups, start, end, zone, fmt, p["max_bytes"])
-        for item in skipped:
-            if item["reason"] == "no recognised timestamp format":
-                module.warn("%s: no recognised timestamp format, skipped" % item["path"])
+    def collect(self, paths, dest, zone, at, start, end, fmt, max_bytes, max_total):
+        module = self.module
+        groups, unmatched = expand_groups(paths)
+        if unmatched:
+            raise LogWindowError("paths: no file matches %s" % ", ".join(repr(u) for u in unmatched))
+        sel = select(groups, start, end, zone, fmt, max_bytes, max_total)
+        for warning in sel.warnings:
+            module.warn(warning)
         window = {
-            "start": lw.iso_utc(start), "end": lw.iso_utc(end),
-            "start_local": lw.iso_local(start, zone), "end_local": lw.iso_local(end, zone),
+            "start": iso_utc(start), "end": iso_utc(end),
+            "start_local": iso_local(start, zone), "end_local": iso_local(end, zone),
             "timezone": zone.name,
         }
         if at is not None:
-            window["at"] = lw.iso_utc(at)
-        manifest = {"version": 1, "window": window, "skipped": skipped}
+            window["at"] = iso_utc(at)
+        manifest = {"version": 1, "window": window, "skipped": sel.skipped, "cut": sel.cut}
 
-        before_sha = _sha256_file(dest) if os.path.isfile(dest) else None
-        before = {"path": dest, "sha256": before_sha,
-                  "size": os.path.getsize(dest) if before_sha else None}
+        before_sha, before_size = dest.existing()
         if module.check_mode:
-            sink = lw.HashingSink()
-            lw.write_bundle(sink, slices, start, end, manifest)
+            sink = HashingSink()
+            write_bundle(sink, sel.slices, start, end, manifest)
             sha, size = sink.hash.hexdigest(), sink.size
         else:
-            fd, tmp = tempfile.mkstemp(prefix=".log_window-", suffix=".tmp", dir=dest_dir)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    lw.write_bundle(out, slices, start, end, manifest)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.chmod(tmp, 0o600)
-                sha, size = _sha256_file(tmp), os.path.getsize(tmp)
-                if sha == before_sha:
-                    os.unlink(tmp)
-                    os.chmod(dest, 0o600)
-                else:
-                    os.rename(tmp, dest)
-            except BaseException:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                raise
-        changed = sha != before_sha
+            sha, size = dest.write(sel.slices, start, end, manifest, before_sha)
         result = dict(
-            changed=changed, bundle=dest, size=size, sha256=sha, matched=manifest["matched"],
-            window=window, files=manifest["files"], skipped_files=skipped, manifest=manifest,
+            changed=sha != before_sha, bundle=dest.path, size=size, sha256=sha, matched=manifest["matched"],
+            window=window, files=manifest["files"], skipped_files=sel.skipped, cut=sel.cut, manifest=manifest,
         )
         if module._diff:
-            result["diff"] = {"before": before, "after": {"path": dest, "sha256": sha, "size": size}}
+            result["diff"] = {"before": {"path": dest.path, "sha256": before_sha, "size": before_size},
+                              "after": {"path": dest.path, "sha256": sha, "size": size}}
         return result
 
 
@@ -378,14 +407,15 @@ def main():
         argument_spec=dict(
             paths=dict(type="list", elements="str", required=True),
             at=dict(type="raw"),
-            before=dict(type="float", default=10),
-            after=dict(type="float", default=10),
+            before=dict(type="raw", default=10),
+            after=dict(type="raw", default=10),
             start=dict(type="raw"),
             end=dict(type="raw"),
             timezone=dict(type="str"),
             format=dict(type="raw", default="auto"),
             dest=dict(type="path", required=True),
-            max_bytes=dict(type="int", default=268435456),
+            max_bytes=dict(type="raw", default=268435456),
+            max_total_bytes=dict(type="raw", default=1073741824),
         ),
         mutually_exclusive=[["at", "start"], ["at", "end"]],
         required_together=[["start", "end"]],
@@ -393,10 +423,11 @@ def main():
     )
     try:
         result = LogWindow(module).run()
-    except lw.LogWindowError as exc:
+    except LogWindowError as exc:
         module.fail_json(msg=str(exc))
     except (IOError, OSError) as exc:
-        module.fail_json(msg="%s: %s" % (getattr(exc, "filename", None) or "log_window", exc))
+        # Every expected failure is a LogWindowError naming its option; this names at least the file.
+        module.fail_json(msg="%s: %s" % (exc.filename or "log_window", exc.strerror or exc))
     module.exit_json(**result)
 
 

@@ -20,10 +20,17 @@ description:
     answers HTTP 200 on its metrics path. An agent whose guardian runs but whose children are down (the
     guardian gives a child up after three quick exits) is not started, so C(state=started) restarts it.
   - C(state=restarted) is a stop followed by a start (the legacy script has no restart command).
-  - Failures name what is missing and include the last lines of the agent's logs.
+  - Failures name what is missing (the command and its exit status when the control script fails) and
+    include the last lines of the agent's logs. A log that is not a regular file (a FIFO, a directory)
+    or is a symbolic link is not read, its entry says why; a log directory that is a symbolic link is
+    not read at all.
+  - The control script runs without a shell, in a process group of its own, under the O(timeout)
+    deadline; when it outlives it the whole group is killed and the module fails. For a read-only
+    look at the agent use M(alertops.remediation.ocp_agent_info).
 author:
   - alertops.remediation maintainers (@alertops)
 extends_documentation_fragment:
+  - alertops.remediation.ocp_agent
   - alertops.remediation.attributes
   - alertops.remediation.attributes.acting_module
 attributes:
@@ -39,33 +46,27 @@ options:
     type: str
     choices: [started, stopped, restarted]
     default: started
-  home:
-    description: The agent's installation directory.
-    type: path
-    default: /home/admin/ocp_agent
-  flavor:
-    description:
-      - Agent generation. C(auto) picks C(agentctl) when C(bin/ocp_agentctl) exists under O(home),
-        else C(legacy) when C(ocp_agent_ctl.py) does.
-    type: str
-    choices: [auto, legacy, agentctl]
-    default: auto
   timeout:
-    description: Seconds to wait for a stop to complete or a start to become ready.
-    type: int
+    description:
+      - Seconds (a whole number in ASCII digits, 1 to 3600) for a stop to complete, or for a start to
+        become ready, each including its control script run.
+    type: raw
     default: 60
   python:
     description:
-      - Interpreter that runs the legacy C(ocp_agent_ctl.py). Default is C(python) when the host has it,
-        else C(python3).
+      - Interpreter that runs the legacy C(ocp_agent_ctl.py), a path or a program found in C(PATH). Default
+        is C(python) when the host has it, else C(python3).
     type: str
   log_lines:
-    description: How many last lines of each agent log to return when something fails.
-    type: int
+    description:
+      - How many last lines (0 to 1000) of each agent log (up to 20 logs, the guardian's first) to return
+        when something fails.
+    type: raw
     default: 20
 notes:
   - Readiness is probed on 127.0.0.1 of the managed host, where the agent's exporters listen.
 seealso:
+  - module: alertops.remediation.ocp_agent_info
   - module: alertops.remediation.port_owners_info
   - module: alertops.remediation.port_release
 '''
@@ -99,40 +100,30 @@ expected_ports:
   type: dict
   sample: {"62888": ["ocp_mgragent"], "62889": ["ocp_monagent"]}
 plan:
-  description: The steps taken (or, in check mode, that would be taken).
+  description: The steps decided (in check mode, the steps that would be taken); see RV(actions) for those that ran.
   returned: always
   type: list
   elements: str
   sample: ["stop: /home/admin/ocp_agent/bin/ocp_agentctl stop", "start: /home/admin/ocp_agent/bin/ocp_agentctl start"]
+actions:
+  description:
+    - The steps that ran, in order, each added once it completed; empty in check mode. On failure the
+      step that failed is not in it.
+  returned: always
+  type: list
+  elements: str
+  sample: ["stop: /home/admin/ocp_agent/bin/ocp_agentctl stop: exit 0", "waited 2s until no agent process was left"]
 ready:
   description: Whether every exporter port is held by its agent process and answers HTTP 200.
   returned: success
   type: bool
 processes:
-  description: Agent processes after the run, one per name expected for the flavor.
+  description:
+    - Agent processes after the run (in check mode, as found), one row per process expected for the
+      flavor, shaped as RV(alertops.remediation.ocp_agent_info#module:processes).
   returned: success
   type: list
   elements: dict
-  contains:
-    name:
-      description: Process name.
-      type: str
-    pid:
-      description: Process id, null when not running.
-      type: int
-    ports:
-      description: Ports this process is expected to hold.
-      type: list
-      elements: int
-    listening:
-      description: Whether the process holds its port.
-      type: bool
-    http_status:
-      description: HTTP status of the metrics path, null when not reachable.
-      type: int
-    ready:
-      description: listening and HTTP 200.
-      type: bool
   sample:
     - {name: ocp_mgragent, pid: 4242, ports: [62888], listening: true, http_status: 200, ready: true}
 survivors:
@@ -145,163 +136,127 @@ port_holders:
   returned: when a start did not become ready
   type: dict
 log_tail:
-  description: Last lines of each agent log, keyed by file.
+  description:
+    - "Last lines of each agent log, keyed by file; a log that was not read has one line C(<not read: reason>)."
   returned: on failure
   type: dict
+rc:
+  description: Exit status of the control script when it failed.
+  returned: when the control script exited non-zero
+  type: int
+stdout:
+  description: Last 64 KiB of the control script's output when it failed.
+  returned: when the control script failed
+  type: str
+stderr:
+  description: Last 64 KiB of the control script's error output when it failed.
+  returned: when the control script failed
+  type: str
 '''
 
 import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.urls import open_url
-from ansible_collections.alertops.remediation.plugins.module_utils import agent_layout
+from ansible_collections.alertops.remediation.plugins.module_utils import agent_layout, agent_status, argcheck, safeio
 from ansible_collections.alertops.remediation.plugins.module_utils import procfs
 
 POLL = 0.5
+TIMEOUT_MAX = 3600
+LOG_LINES_MAX = 1000
 
 
-def http_status(port, path):
+def options(module):
+    """Validated (home, flavor, timeout, log_lines, python); each refusal names the option and the value."""
+    params = module.params
     try:
-        resp = open_url("http://127.0.0.1:%d%s" % (port, path), timeout=3, validate_certs=False)
-        return resp.getcode()
-    except Exception as exc:  # pylint: disable=broad-except
-        # HTTPError carries a status; refused/timeouts do not.
-        return getattr(exc, "code", None)
-
-
-def tail(path, lines):
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - 64 * 1024))
-            data = fh.read().decode("utf-8", "replace")
-    except (IOError, OSError) as exc:
-        return ["<unreadable: %s>" % exc]
-    return data.splitlines()[-lines:]
+        home = argcheck.text("home", params["home"])
+        python = argcheck.text("python", params["python"])
+        timeout = argcheck.count("timeout", params["timeout"], 1, TIMEOUT_MAX)
+        log_lines = argcheck.count("log_lines", params["log_lines"], 0, LOG_LINES_MAX)
+        flavor = agent_layout.resolve_flavor(home, params["flavor"])
+    except ValueError as exc:  # OptionError is one
+        module.fail_json(msg=str(exc), plan=[], actions=[])
+    return home, flavor, timeout, log_lines, python
 
 
 class OcpAgent(object):
-    """Reads and changes the state of one OCP-Agent installation."""
+    """Changes the state of one OCP-Agent installation through its own control script."""
 
     def __init__(self, module):
         self.module = module
-        self.home = module.params["home"]
-        self.timeout = module.params["timeout"]
-        self.flavor = self._flavor()
+        self.home, self.flavor, self.timeout, self.log_lines, python = options(module)
         self.services = agent_layout.SERVICES[self.flavor]
-        self.names = agent_layout.process_names(self.flavor)
+        self.python = self._python(python) if self.flavor == "legacy" else None
         self.plan = []
+        self.actions = []
 
-    def _flavor(self):
-        params = self.module.params
-        if not os.path.isdir(self.home):
-            self.module.fail_json(msg="OCP-Agent home %s does not exist" % self.home, plan=[])
-        flavor = params["flavor"]
-        if flavor == "auto":
-            flavor = agent_layout.detect_flavor(self.home)
-            if flavor is None:
-                self.module.fail_json(
-                    msg="no OCP-Agent control script under %s: looked for %s and %s" % (
-                        self.home, agent_layout.AGENTCTL, agent_layout.LEGACY_CTL), plan=[])
-        script = agent_layout.control_script(self.home, flavor)
-        if not os.path.isfile(script):
-            self.module.fail_json(msg="the %s control script %s is missing" % (flavor, script), plan=[])
-        return flavor
-
-    def _python(self):
-        return (self.module.params["python"] or self.module.get_bin_path("python")
-                or self.module.get_bin_path("python3", required=True))
+    def _python(self, python):
+        if python is None:
+            return self.module.get_bin_path("python") or self.module.get_bin_path("python3", required=True)
+        found = python if "/" in python else self.module.get_bin_path(python)
+        if not found or not os.path.isfile(found) or not os.access(found, os.X_OK):
+            self.module.fail_json(msg="python: %r is not an executable file or a program in PATH" % python,
+                                  plan=[], actions=[])
+        return found
 
     def argv(self, action):
-        return agent_layout.command(self.home, self.flavor, action, python=self._python())
+        return agent_layout.command(self.home, self.flavor, action, python=self.python)
 
-    # --- observation -------------------------------------------------------------------------
-    def running(self):
-        """Agent processes of this flavor that are alive now (identities)."""
-        return procfs.find_processes(self.names)
+    def status(self, seconds):
+        return agent_status.read(self.flavor, time.monotonic() + seconds)
 
-    def status(self):
-        """One row per expected process (pid, its port held by it, HTTP status), who holds each port,
-        and the agent processes alive (one /proc scan for all three)."""
-        alive = self.running()
-        by_name = {}
-        for ident in alive:
-            by_name.setdefault(ident["name"], ident)
-        ports = sorted(port for port, _path in self.services.values())
-        holders = {}
-        sockets = procfs.read_sockets(local_ports=ports, states=["LISTEN"])
-        owners, unresolved = procfs.find_owners(sockets)
-        rows_owned, _unknown = procfs.owned_sockets(sockets, owners, unresolved)
-        for row in rows_owned:
-            holders.setdefault(row["local_port"], []).append(row)
-        rows = []
-        guardian = by_name.get(agent_layout.GUARDIAN)
-        rows.append({"name": agent_layout.GUARDIAN, "pid": guardian and guardian["pid"], "ports": [],
-                     "listening": None, "http_status": None, "ready": guardian is not None})
-        for name in sorted(self.services):
-            port, path = self.services[name]
-            ident = by_name.get(name)
-            mine = [r for r in holders.get(port, []) if (r.get("process") or {}).get("name") == name]
-            listening = bool(mine)
-            code = http_status(port, path) if listening else None
-            rows.append({"name": name, "pid": ident and ident["pid"], "ports": [port],
-                         "listening": listening, "http_status": code,
-                         "ready": listening and code == 200})
-        return rows, holders, alive
-
-    @staticmethod
-    def is_ready(rows):
-        return all(r["ready"] for r in rows)
-
-    # --- actions ------------------------------------------------------------------------------
-    def run_ctl(self, action):
+    def run_ctl(self, action, deadline):
         argv = self.argv(action)
-        rc, out, err = self.module.run_command(argv, cwd=self.home)
+        try:
+            rc, out, err = safeio.run(argv, self.home, max(0.0, deadline - time.monotonic()))
+        except safeio.CommandTimeout as exc:
+            self.fail("the agent's control script %s did not finish within timeout=%ds; its process group "
+                      "was killed" % (" ".join(argv), self.timeout), stdout=exc.out, stderr=exc.err)
+        except OSError as exc:
+            self.fail("could not run the agent's control script %s: %s" % (" ".join(argv), exc))
         if rc != 0:
             self.fail("the agent's control script failed: %s exited %d" % (" ".join(argv), rc),
-                      stdout=out, stderr=err)
-        return out
+                      rc=rc, stdout=out, stderr=err)
+        self.actions.append("%s: %s: exit 0" % (action, " ".join(argv)))
 
     def stop(self):
-        self.run_ctl("stop")
-        deadline = time.time() + self.timeout
-        survivors = self.running()
-        while survivors and time.time() < deadline:
-            time.sleep(POLL)
-            survivors = self.running()
+        started = time.monotonic()
+        deadline = started + self.timeout
+        self.run_ctl("stop", deadline)
+        survivors = procfs.find_processes(agent_layout.process_names(self.flavor))
+        while survivors and time.monotonic() < deadline:
+            time.sleep(min(POLL, max(0.0, deadline - time.monotonic())))
+            survivors = procfs.find_processes(agent_layout.process_names(self.flavor))
         if survivors:
             self.fail("agent processes survived the stop: %s" % ", ".join(
                 "%s (pid %d)" % (s["name"], s["pid"]) for s in survivors), survivors=survivors)
+        self.actions.append("waited %.0fs until no agent process was left" % (time.monotonic() - started))
 
     def start(self):
-        self.run_ctl("start")
-        deadline = time.time() + self.timeout
-        rows, holders, _alive = self.status()
-        while not self.is_ready(rows) and time.time() < deadline:
-            time.sleep(POLL)
-            rows, holders, _alive = self.status()
-        if not self.is_ready(rows):
-            foreign = {}
-            for row in rows:
-                for port in row["ports"]:
-                    others = [h for h in holders.get(port, [])
-                              if (h.get("process") or {}).get("name") != row["name"]]
-                    if others:
-                        foreign[str(port)] = others
-            missing = ["%s (port %s: %s)" % (r["name"], r["ports"][0] if r["ports"] else "-",
-                                             "not listening" if not r["listening"] else "HTTP %s" % r["http_status"])
-                       if r["ports"] else "%s (not running)" % r["name"]
-                       for r in rows if not r["ready"]]
-            self.fail("the agent did not become ready within %ds: %s" % (self.timeout, "; ".join(missing)),
-                      processes=rows, port_holders=foreign)
+        started = time.monotonic()
+        deadline = started + self.timeout
+        self.run_ctl("start", deadline)
+        rows, holders, _alive = agent_status.read(self.flavor, deadline)
+        while not agent_status.is_ready(rows) and time.monotonic() < deadline:
+            time.sleep(min(POLL, max(0.0, deadline - time.monotonic())))
+            rows, holders, _alive = agent_status.read(self.flavor, deadline)
+        if not agent_status.is_ready(rows):
+            self.fail("the agent did not become ready within %ds: %s" % (
+                self.timeout, "; ".join(agent_status.missing(rows))),
+                processes=rows, port_holders=agent_status.foreign_holders(rows, holders))
+        self.actions.append("waited %.0fs until every exporter answered HTTP 200 (%s)" % (
+            time.monotonic() - started, ", ".join(
+                "%s on %d" % (n, p) for n, (p, _path) in sorted(self.services.items()))))
         return rows
 
     def fail(self, msg, **extra):
-        logs = dict((path, tail(path, self.module.params["log_lines"]))
-                    for path in agent_layout.log_files(self.home))
-        self.module.fail_json(msg=msg, flavor=self.flavor, plan=self.plan, log_tail=logs, **extra)
+        logs = {}
+        for path in agent_layout.log_files(self.home):
+            lines, reason = safeio.tail(path, self.log_lines)
+            logs[path] = lines if reason is None else ["<not read: %s>" % reason]
+        self.module.fail_json(msg=msg, flavor=self.flavor, plan=self.plan, actions=self.actions, log_tail=logs,
+                              **extra)
 
 
 def describe(rows):
@@ -314,27 +269,15 @@ def main():
             state=dict(type="str", default="started", choices=["started", "stopped", "restarted"]),
             home=dict(type="path", default="/home/admin/ocp_agent"),
             flavor=dict(type="str", default="auto", choices=["auto", "legacy", "agentctl"]),
-            timeout=dict(type="int", default=60),
+            timeout=dict(type="raw", default=60),
             python=dict(type="str"),
-            log_lines=dict(type="int", default=20),
+            log_lines=dict(type="raw", default=20),
         ),
         supports_check_mode=True,
     )
-    if module.params["timeout"] <= 0:
-        module.fail_json(msg="timeout must be a positive number of seconds, got %d" % module.params["timeout"])
     agent = OcpAgent(module)
-    state = module.params["state"]
-    before, _holders, alive = agent.status()
-
-    if state == "stopped":
-        need_stop, need_start = bool(alive), False
-    elif state == "started":
-        ready = agent.is_ready(before)
-        # A guardian that gave its children up keeps running: only stop + start brings them back.
-        need_stop, need_start = (bool(alive) and not ready), not ready
-    else:
-        need_stop, need_start = bool(alive), True
-
+    before, _holders, alive = agent.status(agent.timeout)
+    need_stop, need_start = agent_status.needs(module.params["state"], agent_status.is_ready(before), alive)
     if need_stop:
         agent.plan.append("stop: %s" % " ".join(agent.argv("stop")))
     if need_start:
@@ -342,17 +285,17 @@ def main():
         agent.plan.append("wait up to %ds for %s" % (agent.timeout, ", ".join(
             "%s on %d%s" % (n, p, path) for n, (p, path) in sorted(agent.services.items()))))
     changed = bool(agent.plan)
-    result = dict(changed=changed, flavor=agent.flavor, plan=agent.plan,
+    result = dict(changed=changed, flavor=agent.flavor, plan=agent.plan, actions=agent.actions,
                   expected_ports=dict((str(k), v) for k, v in agent_layout.expected_ports(agent.flavor).items()))
 
     if module.check_mode or not changed:
-        result.update(processes=before, ready=agent.is_ready(before))
+        result.update(processes=before, ready=agent_status.is_ready(before))
         module.exit_json(**result)
 
     if need_stop:
         agent.stop()
-    after = agent.start() if need_start else agent.status()[0]
-    result.update(processes=after, ready=agent.is_ready(after))
+    after = agent.start() if need_start else agent.status(agent.timeout)[0]
+    result.update(processes=after, ready=agent_status.is_ready(after))
     if module._diff:
         result["diff"] = dict(before=describe(before), after=describe(after),
                               before_header="%s agent processes" % agent.flavor,

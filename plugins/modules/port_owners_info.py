@@ -13,9 +13,13 @@ description:
     netlink is not available), maps them to processes through C(/proc/PID/fd) and reports each holder's
     identity, including its systemd unit or container.
   - Selects sockets by port number, never by text, and does not run C(netstat), C(ss), C(lsof) or C(ps).
-  - Scans process file descriptors only when a socket matches, processes of the socket's uid first,
-    and stops once every socket has a holder (then checks the holders' parents and children, which
-    share sockets inherited through fork).
+  - Scans process file descriptors only when a socket matches, and then those of every process, since a socket
+    is shared by each process that inherited or received it (fork without close_fds, an exec'd wrapper,
+    a pre-fork server, a daemon's double fork), so every holder is found whatever the pid order.
+  - Judges each socket on an expected port with all its holders together (C(kind) in RV(sockets)); a
+    socket a rightful process holds is C(rightful) whoever shares it; one a protected process holds is
+    C(protected) for every holder; a connection on a port whose rightful listener is up is
+    C(coexisting), information and not a conflict.
   - Sockets whose owner cannot be read (permission denied, process gone, kernel-held) are reported in
     RV(unresolved), never dropped.
 author: alertops (@alertops)
@@ -41,7 +45,7 @@ extends_documentation_fragment:
   - alertops.remediation.attributes.info_module
 notes:
   - Run it as root to see the owners of other users' sockets; without root they come back in RV(unresolved).
-  - A socket held by several processes (inherited through fork) gives one row per holder.
+  - A socket held by several processes gives one row per holder; each row lists them all in C(holders).
 seealso:
   - module: alertops.remediation.port_release
 '''
@@ -72,7 +76,9 @@ EXAMPLES = r'''
 RETURN = r'''
 sockets:
   description:
-    - Selected sockets, one row per holder process.
+    - Selected sockets, one row per holder process; C(holders) lists every process holding the socket.
+    - Rows on an expected port (inside O(ports)) carry the socket's C(kind), as in RV(conflicts), or
+      C(rightful) or C(coexisting).
     - C(process) has the keys C(name) (comm), C(exe), C(cmdline), C(user), C(start_time) (clock ticks
       after boot, field 22 of /proc/PID/stat), C(ppid), C(unit) (a systemd C(*.service), C(container:<id>) or null);
       it is null when the holder is unknown.
@@ -89,6 +95,8 @@ sockets:
       inode: 48213
       uid: 65534
       pid: 4242
+      holders: [4242]
+      kind: foreign_listener
       process:
         name: nc
         exe: /usr/bin/nc.openbsd
@@ -100,10 +108,19 @@ sockets:
 conflicts:
   description:
     - Sockets on expected ports not held by a rightful owner, shaped as RV(sockets) plus C(kind).
-    - C(kind) is C(foreign_listener) (a process that may be removed), C(outbound_ephemeral) (a connection
-      that took the port as its ephemeral source port; never a reason to kill its process; the lasting
-      fix is C(net.ipv4.ip_local_reserved_ports)) or C(protected) (a holder named in O(protected)).
-    - Connections a listener accepted count as that listener's.
+    - C(kind) is decided per socket, for all its holders together. C(foreign_listener) (held only by
+      processes that are neither rightful nor protected; they may be removed, all of them together),
+      C(outbound_ephemeral) (a connection that took the port as its ephemeral source port; never a
+      reason to kill its process; the lasting fix is C(net.ipv4.ip_local_reserved_ports)) or
+      C(protected) (a holder named in O(protected) holds the socket; its other holders share it).
+    - Connections a listener accepted (held by a holder of that listener) count as that listener's.
+  returned: always
+  type: list
+  elements: dict
+coexisting:
+  description:
+    - Connections on an expected port whose rightful listener is up (both sides set C(SO_REUSEADDR)), shaped
+      as RV(conflicts) with C(kind=coexisting). They do not stop the listener and are not conflicts.
   returned: always
   type: list
   elements: dict
@@ -129,7 +146,7 @@ from ansible_collections.alertops.remediation.plugins.module_utils import portsp
 
 
 class PortOwners(object):
-    """Reads sockets and owners once and classifies them against the port policy."""
+    """Reads sockets and every holder once and judges them against the port policy."""
 
     def __init__(self, ports, expected, protected, states=None, remote_ports=None, show_local=True):
         self.ports = ports
@@ -139,19 +156,23 @@ class PortOwners(object):
         self.remote_ports = remote_ports
         self.show_local = show_local
 
-    def scan(self, complete=False):
+    def scan(self):
         local = procfs.read_sockets(self.ports, states=self.states)
         shown = list(local) if self.show_local else []
         if self.remote_ports:
             keys = set(_key(r) for r in shown)
             shown += [r for r in procfs.read_sockets(remote_ports=self.remote_ports, states=self.states)
                       if _key(r) not in keys]
-        owners, unresolved = procfs.find_owners(local + shown, complete=complete)
+        owners, unresolved = procfs.find_owners(local + shown)
         local_rows = procfs.owned_sockets(local, owners, unresolved)[0]
         shown_rows, lost = procfs.owned_sockets(shown, owners, unresolved)
-        conflicts, free_ports = portspec.classify(local_rows, self.expected, self.protected)
-        return {"sockets": shown_rows, "conflicts": conflicts, "free_ports": free_ports,
-                "unresolved": lost, "conflict": bool(conflicts)}
+        judged = portspec.classify(local_rows, self.expected, self.protected)
+        kinds = dict(((r["inode"], r["pid"]), r["kind"]) for r in judged["rows"])
+        for row in shown_rows:
+            if row["local_port"] in self.expected and (row["inode"], row["pid"]) in kinds:
+                row["kind"] = kinds[(row["inode"], row["pid"])]
+        return {"sockets": shown_rows, "conflicts": judged["conflicts"], "coexisting": judged["coexisting"],
+                "free_ports": judged["free_ports"], "unresolved": lost, "conflict": bool(judged["conflicts"])}
 
 
 def _key(row):

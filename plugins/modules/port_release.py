@@ -9,32 +9,40 @@ module: port_release
 short_description: Free expected TCP ports held by foreign listeners, safely
 version_added: 0.1.0
 description:
-  - Finds the holders of the expected ports (see O(expected)) the way M(alertops.remediation.port_owners_info)
-    does and terminates the C(foreign_listener) ones, so the rightful process can bind again.
-  - Right before each signal it re-reads the process and signals it only if its pid, start time and
-    executable are still those the scan saw (a guard against pid reuse).
-  - It never signals a rightful owner, a O(protected) process, a process whose only sockets there are
-    outbound connections (C(outbound_ephemeral)), pid 1, itself or its own ancestors; those come back in
-    RV(skipped) with the reason, and their ports in RV(still_held). Skipped holders are not a failure.
-  - After a holder exits it watches the port for O(respawn_window) seconds; when another process takes it
+  - Finds every holder of every socket on the expected ports (see O(expected)) the way
+    M(alertops.remediation.port_owners_info) does, and decides per socket, with all its holders together.
+  - A socket that a rightful process or a O(protected) one holds is never a reason to signal anyone, and
+    no process that shares it is signalled. An outbound connection (C(outbound_ephemeral)) is never
+    signalled; a connection next to a rightful listener that is up (C(coexisting)) is not a conflict.
+  - A socket held only by foreign processes is released by ending every one of its holders (parent and
+    children of a pre-fork server, a helper that inherited it); they are signalled together only when
+    each of them may be, and only a process whose every socket there is foreign is ever signalled.
+    Holders left alone come back in RV(skipped) with the reason, their ports in RV(still_held).
+  - Where the kernel has pidfds (Linux 5.3 and later) each holder is pinned with C(pidfd_open) and its
+    identity (pid, start time, executable) checked, so the signal reaches exactly the process the scan
+    saw (C(signal_method=pidfd)); elsewhere the identity is re-read right before each signal
+    (C(signal_method=pid+start_time)).
+  - After the holders exit it watches the port for O(respawn_window) seconds; when another process takes it
     (a supervisor restarting its child) the module fails with RV(respawned) instead of killing in a loop.
-  - Fails when a signal cannot be sent, when a holder outlives O(timeout) and O(escalate=false), or on a
-    respawn.
+  - Fails when a signal cannot be sent, when a holder outlives O(timeout) and O(escalate=false) or cannot
+    be escalated (RV(survivors)), or on a respawn. Bad input fails before anything is read or signalled.
 author: alertops (@alertops)
 options:
   allow:
     description:
-      - When given, only holders whose comm or argv[0] basename fully matches one of these names or
-        regular expressions may be terminated; other foreign holders are skipped.
-    type: list
-    elements: str
+      - When given, a list of names or regular expressions (1 to 1000 characters each, no control
+        character); only holders whose comm or argv[0] basename fully matches one of them may be
+        terminated; other foreign holders are skipped, and so are the other holders of their sockets.
+    type: raw
   signal:
-    description: Signal sent first, by name (C(TERM), C(SIGINT)) or number.
-    type: str
+    description: Signal sent first, by name (C(TERM), C(SIGINT)) or number, in ASCII.
+    type: raw
     default: TERM
   timeout:
-    description: Seconds to wait for a holder to exit after O(signal) before escalating.
-    type: float
+    description:
+      - Seconds (ASCII digits, for example C(10) or C(2.5), from 0 to 3600) to wait for every signalled
+        holder to exit before escalating. One deadline covers all holders.
+    type: raw
     default: 10
   escalate:
     description:
@@ -43,8 +51,10 @@ options:
     type: bool
     default: true
   respawn_window:
-    description: Seconds to watch that a released port stays free. C(0) disables the watch.
-    type: float
+    description:
+      - Seconds (ASCII digits, from 0 to 600) to watch that a released port stays free. C(0) disables
+        the watch.
+    type: raw
     default: 3
 extends_documentation_fragment:
   - alertops.remediation.port_policy
@@ -80,18 +90,32 @@ EXAMPLES = r'''
 
 RETURN = r'''
 terminated:
-  description: Holders that exited after a signal, with C(pid), C(name), C(ports) and the last C(signal) sent.
+  description:
+    - Holders that exited after a signal, with C(pid), C(name), C(ports), C(holders) (every holder of
+      their sockets), the C(start_time) and C(exe) the scan saw, the last C(signal) sent and
+      C(signal_method) (C(pidfd) or C(pid+start_time)).
   returned: always
   type: list
   elements: dict
-  sample: [{pid: 4242, name: nc, ports: [63000], signal: SIGTERM}]
+  sample: [{pid: 4242, name: nc, ports: [63000], holders: [4242], start_time: 1843311, exe: /usr/bin/nc.openbsd,
+            signal: SIGTERM, signal_method: pidfd}]
 skipped:
   description:
-    - Holders left alone, each with C(pid) (null when unknown), C(name), C(ports), C(kinds) and C(reason).
+    - Holders left alone, each with C(pid) (null when unknown), C(name), C(ports), C(kinds), C(holders)
+      and C(reason); none of them was signalled.
   returned: always
   type: list
   elements: dict
-  sample: [{pid: 777, name: observer, ports: [62889], kinds: [outbound_ephemeral], reason: "..."}]
+  sample: [{pid: 777, name: observer, ports: [62889], kinds: [outbound_ephemeral], holders: [777], reason: "..."}]
+survivors:
+  description:
+    - Holders that were signalled and still run at the end, shaped as RV(terminated) plus C(reason), the
+      cause being O(escalate=false), a holder still alive after C(SIGKILL), or one that is no longer the
+      process the scan saw (it exec'd another program), to which C(SIGKILL) was not sent.
+    - The module fails when this is not empty.
+  returned: always
+  type: list
+  elements: dict
 would_terminate:
   description:
     - In check mode, the conflict rows (as in M(alertops.remediation.port_owners_info) C(conflicts)) whose
@@ -100,12 +124,12 @@ would_terminate:
   type: list
   elements: dict
 released_ports:
-  description: Ports whose foreign holders were terminated and that no foreign process holds afterwards.
+  description: Ports where every holder of a foreign socket ended and that no conflict holds afterwards.
   returned: always
   type: list
   elements: int
 still_held:
-  description: Expected ports that a process other than the rightful owner still holds at the end.
+  description: Expected ports that a conflict (foreign, protected or outbound holder) still holds at the end.
   returned: always
   type: list
   elements: int
@@ -124,28 +148,13 @@ import signal
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.alertops.remediation.plugins.module_utils import portspec, procfs
+from ansible_collections.alertops.remediation.plugins.module_utils import argcheck, portspec, procfs, release_plan, signals
 
-POLL = 0.05
 KILL_GRACE = 5.0
-SKIP_REASONS = {
-    portspec.KIND_PROTECTED: "protected process: never signalled",
-    portspec.KIND_OUTBOUND: "only outbound connections that use the port as their ephemeral source port: "
-                            "never signalled (reserve the ports with net.ipv4.ip_local_reserved_ports)",
-}
-
-
-def parse_signal(value):
-    text = str(value).strip().upper()
-    if text.isdigit():
-        number = int(text)
-        if number in set(s.value for s in signal.Signals):
-            return number
-    else:
-        name = text if text.startswith("SIG") else "SIG" + text
-        if hasattr(signal.Signals, name):
-            return getattr(signal.Signals, name).value
-    raise ValueError("signal: %r is not a signal name or number" % value)
+TIMEOUT_MAX = 3600
+RESPAWN_WINDOW_MAX = 600
+RESPAWN_POLL = 0.2
+_ALLOW_MAX = 1000  # characters per allow pattern
 
 
 def _holder_line(row):
@@ -155,111 +164,139 @@ def _holder_line(row):
                                               row["kind"])
 
 
+def _conflicts(rows):
+    return [r for r in rows if r["kind"] in portspec.CONFLICT_KINDS]
+
+
 class PortRelease(object):
-    """Scan, decide, signal with the pid-reuse guard, watch for respawn; records before/after for diff."""
+    """Scan, decide per socket, signal through pidfds (or the pid-reuse guard), watch for respawn;
+    records before/after for diff."""
 
     def __init__(self, module, ports, expected, protected, allow, signum):
         self.module = module
-        self.ports = ports
         self.expected = dict((p, n) for p, n in expected.items() if p in set(ports))
         self.protected = protected
         self.allow = allow
         self.signum = signum
         self.guarded = set([1, os.getpid()]) | procfs.ancestors(os.getpid())
-        self.result = dict(changed=False, terminated=[], skipped=[], would_terminate=[], released_ports=[],
-                           still_held=[], respawned=[])
-        self.before = []
+        self.result = dict(changed=False, terminated=[], skipped=[], survivors=[], would_terminate=[],
+                           released_ports=[], still_held=[], respawned=[])
+        self.pending = []  # entries of holders signalled and not yet known to have exited
 
     def scan(self):
+        """Every socket row on the expected ports, judged per socket (portspec.classify rows)."""
         local = procfs.read_sockets(sorted(self.expected))
-        owners, unresolved = procfs.find_owners(local, complete=True)
+        owners, unresolved = procfs.find_owners(local)
         rows = procfs.owned_sockets(local, owners, unresolved)[0]
-        return portspec.classify(rows, self.expected, self.protected)[0]
+        return portspec.classify(rows, self.expected, self.protected)["rows"]
 
-    def decide(self, conflicts):
-        """Split conflicts into targets {pid: [rows]} and skipped entries."""
-        by_pid = {}
-        for row in conflicts:
-            by_pid.setdefault(row["pid"], []).append(row)
-        targets = {}
-        for pid, rows in sorted(by_pid.items(), key=lambda item: item[0] or 0):
-            kinds = sorted(set(r["kind"] for r in rows))
-            reason = None
-            if pid is None:
-                reason = "owner unknown: cannot signal it"
-            elif portspec.KIND_FOREIGN not in kinds:
-                reason = SKIP_REASONS[portspec.KIND_PROTECTED if portspec.KIND_PROTECTED in kinds
-                                      else portspec.KIND_OUTBOUND]
-            elif pid == 1:
-                reason = "pid 1: never signalled"
-            elif pid == os.getpid():
-                reason = "this module's own process"
-            elif pid in self.guarded:
-                reason = "an ancestor of this module's process"
-            elif self.allow and not any(p.match(n) for p in self.allow for n in portspec.process_names(rows[0])):
-                reason = "not matched by allow"
-            if reason:
-                self.result["skipped"].append(self._entry(pid, rows, kinds=kinds, reason=reason))
-            else:
-                targets[pid] = rows
-        return targets
+    def refuse(self, pid, rows):
+        """This host's own guards, on top of the policy: release_plan.plan asks for each holder."""
+        if pid == 1:
+            return "pid 1: never signalled"
+        if pid == os.getpid():
+            return "this module's own process"
+        if pid in self.guarded:
+            return "an ancestor of this module's process"
+        if self.allow and not any(p.match(n) for p in self.allow for n in portspec.process_names(rows[0])):
+            return "not matched by allow"
+        return None
+
+    def fail(self, msg):
+        for entry in self.pending:  # signalled before the error: say so, whatever became of them
+            entry["reason"] = "signalled; not followed up because the run stopped on an error"
+            self.result["survivors"].append(entry)
+        self.module.fail_json(msg=msg, **self.result)
 
     @staticmethod
     def _entry(pid, rows, **extra):
-        entry = dict(pid=pid, name=(rows[0].get("process") or {}).get("name"),
-                     ports=sorted(set(r["local_port"] for r in rows)))
+        process = rows[0].get("process") or {}
+        holders = set()
+        for row in rows:
+            holders.update(row.get("holders") or [])
+        entry = dict(pid=pid, name=process.get("name"), ports=sorted(set(r["local_port"] for r in rows)),
+                     holders=sorted(holders), start_time=process.get("start_time"), exe=process.get("exe"))
         entry.update(extra)
         return entry
 
-    def fail(self, msg):
-        self.module.fail_json(msg=msg, **self.result)
-
-    def _wait_gone(self, identity, seconds):
-        deadline = time.monotonic() + seconds
-        while procfs.still_running(identity):
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(POLL)
-        return True
-
-    def _signal(self, identity, signum):
-        """Send signum only if the process is still the one the scan saw; False when it is not."""
-        if not procfs.same_process(identity):
-            return False
+    def terminate(self, targets, timeout, escalate):
+        """Signal every target (parents first), wait for all under one deadline, escalate survivors."""
+        signalled = []
+        for pid in release_plan.signal_order(targets):
+            rows = targets[pid]
+            process = rows[0]["process"]
+            handle = signals.Process(dict(pid=pid, start_time=process["start_time"], exe=process["exe"],
+                                          name=process["name"]))
+            reason = self._send(handle, self.signum, pin=True)
+            if reason is not None:
+                handle.close()
+                self.result["skipped"].append(self._entry(pid, rows, kinds=[portspec.KIND_FOREIGN],
+                                                          reason=reason + ": not signalled"))
+                continue
+            self.result["changed"] = True
+            signalled.append((handle, self._entry(pid, rows, signal=signals.signal_name(self.signum),
+                                                  signal_method=handle.method)))
+            self.pending.append(signalled[-1][1])
         try:
-            os.kill(identity["pid"], signum)
-        except ProcessLookupError:
-            return False
-        except OSError as exc:
-            self.fail("could not send %s to pid %s (%s): %s" % (
-                signal.Signals(signum).name, identity["pid"], identity.get("name"), exc))
-        self.result["changed"] = True
-        return True
+            self._wait_and_escalate(signalled, timeout, escalate)
+        finally:
+            for handle, _entry in signalled:
+                handle.close()
 
-    def terminate(self, pid, rows, timeout, escalate):
-        process = rows[0]["process"]
-        identity = dict(pid=pid, start_time=process["start_time"], exe=process["exe"], name=process["name"])
-        entry = self._entry(pid, rows)
-        if not self._signal(identity, self.signum):
-            entry["reason"] = "exited or replaced (pid reused) since the scan: not signalled"
-            self.result["skipped"].append(entry)
-            return
-        entry["signal"] = signal.Signals(self.signum).name
-        if not self._wait_gone(identity, timeout):
+    def _send(self, handle, signum, pin=False):
+        """None once signum is sent to the process the scan saw, else why not; fails the module when the
+        kernel refuses (EPERM: not root, a sandbox)."""
+        try:
+            reason = handle.pin() if pin else None
+            if reason is None and not handle.send(signum):
+                reason = "exited since the scan"
+        except OSError as exc:
+            handle.close()
+            self.fail("could not send %s to pid %s (%s): %s" % (
+                signals.signal_name(signum), handle.identity["pid"], handle.identity.get("name"), exc))
+        return reason
+
+    def _wait_and_escalate(self, signalled, timeout, escalate):
+        entries = dict((id(h), e) for h, e in signalled)
+        left = signals.wait_gone([h for h, _e in signalled], timeout)
+        self._settle([e for h, e in signalled if h not in left], self.result["terminated"])
+        killed = []
+        for handle in left:
+            entry = entries[id(handle)]
             if not escalate:
-                self.fail("pid %s (%s) still runs %ss after %s; escalate is false, so it was left running" % (
-                    pid, identity["name"], timeout, entry["signal"]))
-            if self._signal(identity, signal.SIGKILL):
+                entry["reason"] = "still running %ss after %s; escalate is false, so it was left running" % (
+                    timeout, entry["signal"])
+            elif self._send(handle, signal.SIGKILL) is None:
                 entry["signal"] = "SIGKILL"
-                if not self._wait_gone(identity, KILL_GRACE):
-                    self.fail("pid %s (%s) still runs %ss after SIGKILL" % (pid, identity["name"], KILL_GRACE))
-        self.result["terminated"].append(entry)
+                killed.append(handle)
+                continue
+            elif handle.running():
+                entry["reason"] = "%s after %s, so SIGKILL was not sent: it is not the process the scan saw" % (
+                    handle.changed(), entry["signal"])
+            else:
+                self._settle([entry], self.result["terminated"])  # it exited between the wait and the kill
+                continue
+            self._settle([entry], self.result["survivors"])
+        still = signals.wait_gone(killed, KILL_GRACE)
+        for handle in still:
+            entries[id(handle)]["reason"] = "still running %ss after SIGKILL" % KILL_GRACE
+        self._settle([entries[id(h)] for h in still], self.result["survivors"])
+        self._settle([entries[id(h)] for h in killed if h not in still], self.result["terminated"])
+        if self.result["survivors"]:
+            self.fail("; ".join("pid %s (%s) %s" % (e["pid"], e["name"], e["reason"])
+                                for e in self.result["survivors"]))
+
+    def _settle(self, entries, outcome):
+        """Move signalled holders' entries from pending to their outcome (terminated or survivors)."""
+        for entry in entries:
+            self.pending.remove(entry)
+            outcome.append(entry)
 
     def watch_respawn(self, ports, window, left_alone):
         """Fail when a process other than those left alone takes a released port within window."""
         deadline = time.monotonic() + window
         while True:
-            for row in self.scan():
+            for row in _conflicts(self.scan()):
                 # pid None: a socket whose holder is still exiting (or unreadable); the final scan shows it.
                 if row["local_port"] in ports and row["pid"] not in left_alone and row["pid"] is not None \
                         and row["kind"] != portspec.KIND_OUTBOUND:
@@ -279,62 +316,79 @@ class PortRelease(object):
                                   r["pid"], r["name"], r["ppid"], r["parent_name"] or "unknown",
                                   ", unit %s" % r["unit"] if r["unit"] else "")
                                   for r in self.result["respawned"])))
-            if time.monotonic() >= deadline:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 return
-            time.sleep(0.2)
+            time.sleep(min(RESPAWN_POLL, left))
 
     def run(self, timeout, escalate, respawn_window):
-        conflicts = self.scan()
-        self.before = [_holder_line(r) for r in conflicts]
-        targets = self.decide(conflicts)
-        left_alone = set(s["pid"] for s in self.result["skipped"])
+        rows = self.scan()
+        before = _conflicts(rows)
+        targets, skipped = release_plan.plan(rows, self.expected, self.protected, self.refuse)
+        self.result["skipped"] = skipped
         if self.module.check_mode:
-            self.result["would_terminate"] = [r for rows in targets.values() for r in rows]
+            self.result["would_terminate"] = [r for pid in sorted(targets) for r in targets[pid]]
             self.result["changed"] = bool(targets)
-            after = [r for r in conflicts if r["pid"] not in targets]
+            after = [r for r in before if not set(r["holders"]) <= set(targets)]
         else:
-            for pid in sorted(targets):
-                self.terminate(pid, targets[pid], timeout, escalate)
-            acted = set(p for e in self.result["terminated"] for p in e["ports"])
+            self.terminate(targets, timeout, escalate)
+            ended = set(e["pid"] for e in self.result["terminated"])
+            # A port counts as acted on only when every holder of one of its sockets has ended.
+            acted = set(r["local_port"] for pid in ended for r in targets[pid]
+                        if set(r["holders"]) <= ended)
+            left_alone = set(s["pid"] for s in self.result["skipped"])
             if acted and respawn_window > 0:
                 self.watch_respawn(acted, respawn_window, left_alone)
-            after = self.scan() if targets else conflicts
-            held = set(r["local_port"] for r in after)
-            self.result["released_ports"] = sorted(acted - held)
+            after = _conflicts(self.scan()) if before else []  # what holds the ports now, not at the scan
+            self.result["released_ports"] = sorted(acted - set(r["local_port"] for r in after))
         self.result["still_held"] = sorted(set(r["local_port"] for r in after))
         if self.module._diff:
-            self.result["diff"] = dict(before=dict(holders=self.before),
+            self.result["diff"] = dict(before=dict(holders=[_holder_line(r) for r in before]),
                                        after=dict(holders=[_holder_line(r) for r in after]))
         return self.result
+
+
+def parse_allow(patterns):
+    """Compiled full-match patterns of the allow list (read as given: Ansible's list of str would turn 7
+    or [{}] into the patterns "7" and "{}")."""
+    if patterns is None:
+        return []
+    if not isinstance(patterns, list):
+        raise ValueError("allow: %r is not a list of names or regular expressions" % (patterns,))
+    allow = []
+    for pattern in patterns:
+        if not isinstance(pattern, str) or not pattern or len(pattern) > _ALLOW_MAX or \
+                any(ord(c) < 32 or ord(c) == 127 for c in pattern):
+            raise ValueError("allow: %r is not a name or regular expression (1 to %d characters, no control "
+                             "character)" % (pattern[:80] if isinstance(pattern, str) else pattern, _ALLOW_MAX))
+        try:
+            allow.append(re.compile("(?:%s)\\Z" % pattern))
+        except (re.error, RecursionError, OverflowError) as exc:
+            raise ValueError("allow: %r is not a valid regular expression (%s)" % (pattern, exc))
+    return allow
 
 
 def main():
     argument_spec = portspec.port_policy_argument_spec()
     argument_spec.update(
-        allow=dict(type="list", elements="str"),
-        signal=dict(type="str", default="TERM"),
-        timeout=dict(type="float", default=10),
+        allow=dict(type="raw"),
+        signal=dict(type="raw", default="TERM"),
+        timeout=dict(type="raw", default=10),
         escalate=dict(type="bool", default=True),
-        respawn_window=dict(type="float", default=3),
+        respawn_window=dict(type="raw", default=3),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     try:
         ports, expected, protected = portspec.policy_from_params(params)
-        signum = parse_signal(params["signal"])
-        for option in ("timeout", "respawn_window"):
-            if params[option] < 0:
-                raise ValueError("%s: %r is negative" % (option, params[option]))
-        allow = []
-        for pattern in params["allow"] or []:
-            try:
-                allow.append(re.compile("(?:%s)$" % pattern))
-            except re.error as exc:
-                raise ValueError("allow: %r is not a valid regular expression (%s)" % (pattern, exc))
-    except ValueError as exc:  # PortSpecError is a ValueError
+        signum = signals.parse_signal(params["signal"])
+        timeout = argcheck.seconds("timeout", params["timeout"], 0, TIMEOUT_MAX)
+        respawn_window = argcheck.seconds("respawn_window", params["respawn_window"], 0, RESPAWN_WINDOW_MAX)
+        allow = parse_allow(params["allow"])
+    except ValueError as exc:  # PortSpecError and OptionError are ValueErrors
         module.fail_json(msg=str(exc))
     manager = PortRelease(module, ports, expected, protected, allow, signum)
-    module.exit_json(**manager.run(params["timeout"], params["escalate"], params["respawn_window"]))
+    module.exit_json(**manager.run(timeout, params["escalate"], respawn_window))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """AWX as code and the execution environment: static checks (no AWX here) plus ansible-builder create."""
 import os
+import re
 import subprocess
 import tarfile
 
 import pytest
 import yaml
 
+from ansible_collections.alertops.remediation.plugins.plugin_utils.alert_route import READ_VARIABLES
 from tests.eda.eda_support import ROOT, VENV_BIN, eda_env
 
 with open(os.path.join(ROOT, "awx", "job_templates.yml")) as _fh:
@@ -25,9 +27,9 @@ def role_options(role):
         return yaml.safe_load(fh)["argument_specs"]["main"]["options"]
 
 
-def test_the_four_templates_are_there():
-    assert sorted(IDS) == sorted(["Remediate exporter ports", "Remediate ZooKeeper connections", "Collect logs",
-                                  "Remediate alert"])
+def test_the_five_templates_are_there():
+    assert sorted(IDS) == sorted(["Remediate exporter ports", "Remediate exporter ports (fleet)",
+                                  "Remediate ZooKeeper connections", "Collect logs", "Remediate alert"])
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=IDS)
@@ -41,6 +43,8 @@ def test_survey_variables_match_the_role_argument_specs(template):
     playbook_vars = set(template.get("playbook_vars", []))
     with open(os.path.join(ROOT, template["playbook"])) as fh:
         playbook_text = fh.read()
+    # remediate_alert.yml's routing step reads the alert's variables itself (as stored, never templated)
+    read_by_plugin = READ_VARIABLES if "alertops.remediation.alert_route:" in playbook_text else ()
     seen = set()
     for q in template["survey"]:
         var = q["variable"]
@@ -63,7 +67,9 @@ def test_survey_variables_match_the_role_argument_specs(template):
         else:
             assert var in playbook_vars, "%s is neither in roles/%s argument_specs nor a playbook variable" % (
                 var, template["role"])
-            assert var in playbook_text, "%s is not read by %s" % (var, template["playbook"])
+            code = "\n".join(line for line in playbook_text.splitlines() if not line.lstrip().startswith("#"))
+            assert var in read_by_plugin or re.search(r"\b%s\b" % var, code), \
+                "%s is not read by %s" % (var, template["playbook"])
         if q["type"] == "multiplechoice":
             assert q.get("default") in q["choices"], var
         if q.get("required"):
@@ -144,3 +150,70 @@ def test_ansible_builder_creates_the_build_context(tmp_path):
     assert "ansible-galaxy collection install" in containerfile
     assert "ansible-core==2.19" in containerfile
     assert "openssh-clients" in (ctx / "_build" / "bindep.txt").read_text()
+
+
+# ------------------------------------------------------------------------------------------ job slicing
+def awx_slices(hosts, count):
+    """AWX's job slicing (awx/main/models/inventory.py, get_sliced_hosts): the inventory's hosts ordered
+    by name, slice k (from 1) holds every count-th host from the k-th on."""
+    ordered = sorted(hosts)
+    return [ordered[k::count] for k in range(count)]
+
+
+def play_hosts(private_dir, inventory, playbook, limit=None):
+    """the hosts ansible-runner's run of playbook --list-hosts would act on (with limit)."""
+    import ansible_runner
+
+    os.makedirs(private_dir)
+    r = ansible_runner.run(private_data_dir=private_dir, playbook=playbook, inventory=inventory, limit=limit,
+                           cmdline="--list-hosts", envvars=eda_env(private_dir), quiet=True)
+    text = r.stdout.read()
+    assert r.rc == 0, text
+    hosts, listing = [], False
+    for line in text.splitlines():
+        if line.strip().startswith("hosts ("):
+            listing = True
+        elif listing and line.startswith(" " * 6) and line.strip():
+            hosts.append(line.strip())
+        else:
+            listing = False
+    return hosts
+
+
+def test_only_per_host_templates_are_sliced_and_a_sliced_one_takes_no_limit():
+    sliced = [t for t in TEMPLATES if t.get("job_slice_count", 1) > 1]
+    assert [t["name"] for t in sliced] == ["Remediate exporter ports (fleet)"]
+    for t in sliced:
+        # a limit can leave a slice without hosts, and AWX then fails that slice and the job
+        assert t["ask_limit_on_launch"] is False
+        assert t["playbook"] == "playbooks/remediate_ports.yml"
+        assert 1 < t["job_slice_count"] <= 16 and t["forks"] >= 1
+    # the ZooKeeper runbook orchestrates the ensemble (one node at a time, leader last): never sliced
+    for t in TEMPLATES:
+        if t["playbook"] in ("playbooks/remediate_zookeeper.yml", "playbooks/remediate_alert.yml"):
+            assert t.get("job_slice_count", 1) == 1, t["name"]
+
+
+def test_the_slices_of_the_fleet_template_partition_the_inventory(tmp_path):
+    """Every agent host of a 40-agent fleet (lab/fleet.yml) in exactly one slice, per ansible-runner."""
+    import sys
+
+    sys.path.insert(0, os.path.join(ROOT, "lab"))
+    from labkit.inventory import inventory_data  # pylint: disable=import-outside-toplevel
+    from labkit.spec import load_spec  # pylint: disable=import-outside-toplevel
+
+    template = next(t for t in TEMPLATES if t["name"] == "Remediate exporter ports (fleet)")
+    inv = inventory_data(load_spec(os.path.join(ROOT, "lab", "fleet.yml")), "")
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump(inv))
+    playbook = os.path.join(ROOT, template["playbook"])
+    everyone = play_hosts(str(tmp_path / "all"), str(inventory), playbook)
+    assert len(everyone) == 42 and "fleet040" in everyone and "zk1" not in everyone
+    slices = awx_slices(inv["all"]["hosts"], template["job_slice_count"])
+    acted = [play_hosts(str(tmp_path / ("slice%d" % k)), str(inventory), playbook, ",".join(hosts))
+             for k, hosts in enumerate(slices)]
+    for hosts, slice_hosts in zip(acted, slices):
+        assert hosts and set(hosts) <= set(slice_hosts)
+    assert sorted(h for hosts in acted for h in hosts) == sorted(everyone)  # each host once, none left out
+    sizes = [len(hosts) for hosts in acted]
+    assert max(sizes) - min(sizes) <= 2, sizes

@@ -181,3 +181,63 @@ def test_host_without_logs(lab):
     index = json.loads((lab["dest"] / "nothing" / "index.json").read_text())
     assert index["hosts"][0]["bundle"] == "" and index["hosts"][0]["files"] == []
     assert not (lab["dest"] / "nothing" / "localhost.tar.gz").exists()
+
+
+def test_planted_siblings_are_skipped_and_listed(lab):
+    """In the ZooKeeper log directory a service user planted a link to a file only root reads and a
+    FIFO: the collection completes, reads neither, and the index says why each was left out."""
+    logs = lab["tmp"] / "host" / "var" / "log" / "zookeeper"
+    secret = lab["tmp"] / "secret"
+    secret.write_text(zk(datetime.datetime(2026, 11, 21, 10, 0, 0), "SECRET only root may read this"))
+    os.chmod(str(secret), 0o600)
+    os.symlink(str(secret), str(logs / "zookeeper.log.9"))
+    os.lchown(str(logs / "zookeeper.log.9"), 65534, 65534)
+    os.mkfifo(str(logs / "zookeeper.log.8"))
+    out, _changed = playbook(lab, {"at": "2026-11-21T10:00:00+08:00", "collect_logs_alarm_id": "planted"})
+    alarm = lab["dest"] / "planted"
+    with tarfile.open(str(alarm / "localhost.tar.gz"), "r:gz") as tar:
+        assert not any(b"SECRET" in tar.extractfile(m).read() for m in tar.getmembers())
+    skipped = dict((s["path"], s["reason"]) for s in json.loads((alarm / "index.json").read_text())["hosts"][0]["skipped"])
+    assert skipped[str(logs / "zookeeper.log.9")] == "symbolic link, not followed"
+    assert skipped[str(logs / "zookeeper.log.8")] == "not a regular file (fifo)"
+    md = (alarm / "index.md").read_text()
+    assert "zookeeper.log.9`: symbolic link, not followed" in md and "zookeeper.log.8`: not a regular file (fifo)" in md
+    assert "[WARNING]" in out and "zookeeper.log.9" in out
+
+
+def test_total_cap_is_reported_in_the_index(lab):
+    out, _changed = playbook(lab, {"at": "2026-11-21T10:00:00+08:00", "collect_logs_alarm_id": "capped",
+                                   "collect_logs_max_total_bytes": 4000})
+    host = json.loads((lab["dest"] / "capped" / "index.json").read_text())["hosts"][0]
+    assert sum(f["bytes"] for f in host["files"]) <= 4000
+    assert host["cut"] and host["cut"][0]["limit"] == "max_total_bytes"
+    assert "cut by `max_total_bytes`" in (lab["dest"] / "capped" / "index.md").read_text()
+
+
+def test_a_glob_that_finds_only_a_planted_link_is_reported(lab):
+    """The only match of a glob is a link a service user planted: nothing is read, the index says why."""
+    extra_dir = lab["tmp"] / "host" / "app"
+    extra_dir.mkdir()
+    secret = lab["tmp"] / "secret"
+    secret.write_text(zk(datetime.datetime(2026, 11, 21, 10, 0, 0), "SECRET only root may read this"))
+    os.chmod(str(secret), 0o600)
+    os.symlink(str(secret), str(extra_dir / "app.log"))
+    os.lchown(str(extra_dir / "app.log"), 65534, 65534)
+    out, _changed = playbook(lab, {"at": "2026-11-21T10:00:00+08:00", "collect_logs_alarm_id": "only-link",
+                                   "collect_logs_default_paths": [], "collect_logs_paths": [str(extra_dir / "*.log")]})
+    host = json.loads((lab["dest"] / "only-link" / "index.json").read_text())["hosts"][0]
+    assert host["files"] == [] and int(host["matched"]) == 0
+    assert host["skipped"] == [{"path": str(extra_dir / "app.log"), "reason": "symbolic link, not followed"}]
+    with tarfile.open(str(lab["dest"] / "only-link" / "localhost.tar.gz"), "r:gz") as tar:
+        assert tar.getnames() == ["MANIFEST.json"]
+
+
+def test_a_link_named_literally_is_followed_when_its_owner_could_read_the_log(lab):
+    """collect_logs_paths names /.../current.log, a link (root's) to the real log: it is collected."""
+    real = lab["tmp"] / "host" / "ocp_agent" / "log" / "monagent.log"
+    current = lab["tmp"] / "host" / "current.log"
+    os.symlink(str(real), str(current))
+    out, _changed = playbook(lab, {"at": "2026-11-21T10:00:00+08:00", "collect_logs_alarm_id": "named-link",
+                                   "collect_logs_default_paths": [], "collect_logs_paths": [str(current)]})
+    host = json.loads((lab["dest"] / "named-link" / "index.json").read_text())["hosts"][0]
+    assert [f["path"] for f in host["files"]] == [str(current)] and int(host["matched"]) > 0

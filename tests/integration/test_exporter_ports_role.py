@@ -79,9 +79,9 @@ def test_dry_run_changes_nothing(agents, reports):
     assert run.returncode == 0, run.stdout[-3000:]
     assert alive(agents, "agent1", rogue.pid), "a dry run signalled the rogue listener"
     doc = report(reports, "agent1")
-    assert doc["status"] == "dry-run" and doc["check_mode"] is True
-    assert any("would terminate rogue-http (pid %d)" % rogue.pid in line for line in section(doc, "Done")["lines"])
-    assert any(line.startswith("would stop: ") for line in section(doc, "Done")["lines"])
+    assert doc["status"] == "dry-run" and doc["check_mode"] is True and doc["done"] == []
+    assert any("would terminate rogue-http (pid %d)" % rogue.pid in line for line in doc["plan"])
+    assert any(line.startswith("would stop: ") for line in doc["plan"])
 
 
 def test_supervisor_that_respawns_fails_naming_it_without_looping(agents, reports):
@@ -97,6 +97,8 @@ def test_supervisor_that_respawns_fails_naming_it_without_looping(agents, report
     # One kill only: the role fails instead of killing each new child in a loop.
     terminated = doc["data"]["release"].get("terminated", [])
     assert len(terminated) <= 1
+    # Done lists what ran and nothing else: the agent was never stopped or started.
+    assert [line for line in doc["done"] if not line.startswith("terminated ")] == [], doc["done"]
 
 
 def test_guardian_gave_up_ports_free_restart_brings_children_back(agents, reports):
@@ -107,8 +109,8 @@ def test_guardian_gave_up_ports_free_restart_brings_children_back(agents, report
     assert run.returncode == 0, run.stdout[-3000:]
     doc = report(reports, "agent2")
     assert doc["status"] == "remediated"
-    done = section(doc, "Done")["lines"]
-    assert done[0].startswith("stop: ") and done[1].startswith("start: "), done
+    done = doc["done"]
+    assert done[0].startswith("stop: ") and done[2].startswith("start: "), done
     assert all(row[-1] is True for row in section(doc, "Agent after the run")["rows"])
 
 
@@ -119,7 +121,7 @@ def test_protected_holder_is_left_alone_with_the_reason(agents, reports):
     assert "observer" in run.stdout and "protected process" in run.stdout
     assert alive(agents, "agent1", observer.pid)
     doc = report(reports, "agent1")
-    assert doc["status"] == "failed"
+    assert doc["status"] == "refused" and doc["done"] == []
     assert any("observer (pid %d)" % observer.pid in line for line in section(doc, "Left alone")["lines"])
 
 

@@ -5,6 +5,7 @@ ZooKeeper log rotated into .1 and .2.gz, and the log of a real ZooKeeper server 
 Every bundle is compared with an independent full linear scan of the same files, byte for byte."""
 import calendar
 import datetime
+import glob
 import gzip
 import hashlib
 import json
@@ -22,6 +23,8 @@ import time
 
 import pytest
 
+from ansible_collections.alertops.remediation.plugins.module_utils.zookeeper import ZkClient
+from ansible_collections.alertops.remediation.plugins.module_utils.zookeeper import ZkError
 from tests.support.modrun import ROOT, run_module
 
 sys.path.insert(0, os.path.join(ROOT, "lab", "zookeeper"))
@@ -178,6 +181,63 @@ def test_zone_conversion_end_to_end(rotated):
     check_bundle(res, history, start, start + 10 * 60 * US, offset_s=8 * 3600)
 
 
+def test_long_line_and_siblings_that_are_not_logs(rotated):
+    """A 64 MiB stretch without a line break in the live file, and beside it the files a service user
+    could plant: a FIFO, a device, a link to a root-only file, a corrupt gzip. The run completes, skips
+    each with its reason, and the bundle still equals a full scan of the real logs."""
+    base, history, out = rotated
+    with open(base, "a") as fh:
+        fh.write(history[-1][1].splitlines(True)[-1].rstrip("\n") + "x" * (64 << 20) + "\n")
+    with open(base) as fh:
+        history[-1] = (base, fh.read())
+    os.mkfifo(base + ".7")
+    secret = os.path.join(out, "secret")
+    with open(secret, "w") as fh:
+        fh.write("2026-11-21 10:40:00,000 [myid:2] - WARN  [main:X@1] - SECRET\n")
+    os.chmod(secret, 0o600)
+    os.symlink(secret, base + ".8")
+    os.lchown(base + ".8", 65534, 65534)
+    with open(base + ".9.gz", "wb") as fh:
+        data = gzip.compress(b"".join(b"2026-11-21 10:40:00,000 [myid:2] - WARN  [main:X@1] - %d\n" % i
+                                      for i in range(100000)))
+        fh.write(data[:len(data) // 2])
+    dest = os.path.join(out, "bundle.tar.gz")
+    res, rc = run_module("log_window", dict(paths=[base], at="2026-11-21 10:40:00", before=60, after=600,
+                                            timezone="UTC", dest=dest), timeout=600)
+    assert rc == 0, res
+    reasons = dict((s["path"], s["reason"]) for s in res["skipped_files"])
+    assert reasons[base + ".7"] == "not a regular file (fifo)"
+    assert reasons[base + ".8"] == "symbolic link, not followed"
+    assert reasons[base + ".9.gz"].startswith("corrupt gzip data")
+    at_us = stamp_of("2026-11-21 10:40:00,000 ")
+    check_bundle(res, history, at_us - 60 * 60 * US, at_us + 600 * 60 * US)
+    assert not any(b"SECRET" in v for v in read_bundle(dest).values())
+
+
+FLOOR_SITE = glob.glob(os.path.join(ROOT, ".build", "floor-venv", "lib", "python3*", "site-packages"))
+PY36 = os.path.expanduser("~/.pyenv/versions/3.6.15/bin/python3.6")
+
+
+@pytest.mark.skipif(not FLOOR_SITE or not os.path.exists(PY36),
+                    reason="needs Python 3.6 and the floor virtualenv (make floor-venv)")
+def test_on_python36_with_the_floor_ansible(rotated):
+    """The module as a Python 3.6 host runs it, with ansible-core 2.16's module_utils (the last
+    ansible-core that manages Python 3.6)."""
+    base, history, out = rotated
+    os.mkfifo(base + ".7")
+    os.symlink("/etc/shadow", base + ".8")
+    dest = os.path.join(out, "bundle.tar.gz")
+    res, rc = run_module("log_window", dict(paths=[base], at="2026-11-21T10:35:00+01:00", before=60, after=60,
+                                            timezone="Europe/Berlin", dest=dest), python=PY36,
+                         env={"PYTHONPATH": os.pathsep.join([FLOOR_SITE[0], os.path.join(ROOT, ".build", "collections")])},
+                         timeout=120)
+    assert rc == 0, res
+    at_us = stamp_of("2026-11-21 09:35:00,000 ")       # the alarm in UTC; the lines are Berlin time (+01:00)
+    check_bundle(res, history, at_us - 3600 * US, at_us + 3600 * US, offset_s=3600)
+    reasons = dict((s["path"], s["reason"]) for s in res["skipped_files"])
+    assert reasons[base + ".7"] == "not a regular file (fifo)" and reasons[base + ".8"] == "symbolic link, not followed"
+
+
 # ------------------------------------------------------------------------------------------------
 # The real ZooKeeper
 # ------------------------------------------------------------------------------------------------
@@ -225,25 +285,15 @@ def real_zookeeper():
         shutil.rmtree(work, ignore_errors=True)
 
 
-def srvr(port):
-    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
-        s.sendall(b"srvr")
-        data = b""
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                return data
-            data += chunk
-
-
 def test_real_zookeeper_log(real_zookeeper, tmp_path):
     proc, port, logs = real_zookeeper
+    client = ZkClient(host="127.0.0.1", port=port, timeout=2)
     deadline = time.time() + 30
     while True:
         try:
-            if b"Mode:" in srvr(port):
+            if "Mode:" in client.raw("srvr"):
                 break
-        except OSError:
+        except ZkError:
             pass
         assert proc.poll() is None and time.time() < deadline, "ZooKeeper did not start"
         time.sleep(0.2)
@@ -269,6 +319,14 @@ def test_real_zookeeper_log(real_zookeeper, tmp_path):
     for name in files:
         with open(os.path.join(logs, name)) as fh:
             history.append((os.path.join(logs, name), fh.read()))
+    # What a service user could plant beside the log: a link to a file only root reads, and a FIFO.
+    secret = str(tmp_path / "secret")
+    with open(secret, "w") as fh:
+        fh.write(history[-1][1].splitlines(True)[0].replace("- ", "- SECRET ", 1))
+    os.chmod(secret, 0o600)
+    os.symlink(secret, os.path.join(logs, "zookeeper.log.9"))
+    os.lchown(os.path.join(logs, "zookeeper.log.9"), 65534, 65534)
+    os.mkfifo(os.path.join(logs, "zookeeper.log.8"))
     stamps = [stamp_of(line) for _p, t in history for line in t.splitlines() if stamp_of(line)]
     assert stamps and "[myid:" not in history[-1][1].splitlines()[0]   # Debian's format, no [myid:N]
     hashes = dict((p, file_sha(p)) for p, _t in history)
@@ -285,5 +343,9 @@ def test_real_zookeeper_log(real_zookeeper, tmp_path):
                                             end=stamps[-1] / US + local_offset, dest=dest))
     content = read_bundle(dest)
     assert any(b"Too many connections from /127.0.0.1" in v for v in content.values())
+    assert not any(b"SECRET" in v for v in content.values())
+    reasons = dict((s["path"], s["reason"]) for s in res["skipped_files"])
+    assert reasons[os.path.join(logs, "zookeeper.log.9")] == "symbolic link, not followed"
+    assert reasons[os.path.join(logs, "zookeeper.log.8")] == "not a regular file (fifo)"
     check_bundle(res, history, stamps[0], stamps[-1], offset_s=local_offset)
     assert dict((p, file_sha(p)) for p, _t in history) == hashes

@@ -2,11 +2,14 @@
 agent's fixed ports are free there and nothing outside is touched)."""
 # pylint: disable=disallowed-name
 import os
+import pathlib
 import shutil
 
 import pytest
 
 from tests.support.nshost import FAULTS, PY, Agent, private_host
+from tests.unit.plugins.module_utils.test_agent_layout import make_home
+from tests.unit.plugins.modules.test_ocp_agent import agentctl_script
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network/PID namespaces)"),
@@ -99,3 +102,71 @@ def test_bad_input_is_a_clear_failure(host):
     bad_flavor = host.module("ocp_agent", {"home": agent.home, "flavor": "newest"})
     assert bad_flavor["failed"] and "newest" in bad_flavor["msg"]
     assert not [p for p in host.procs() if p["comm"] == "ocp_agentd"]
+
+
+def fake_home(host, script):
+    """An agent home (agentctl generation) whose control script is `script` (sh), with a log directory."""
+    home = make_home(pathlib.Path(host.tmp), "agentctl")
+    agentctl_script(home, script)
+    return home
+
+
+def test_a_hanging_control_script_is_bounded_by_timeout(host):
+    home = fake_home(host, "sleep 600 &\nwait\n")
+    failed = host.module("ocp_agent", {"home": home, "timeout": 3}, timeout=60)
+    assert failed.get("failed") and "did not finish within timeout=3s" in failed["msg"], failed
+    assert "bin/ocp_agentctl start" in failed["msg"]
+    assert not host.procs("sleep"), "the script's process group was not killed"
+
+
+def test_logs_that_are_not_regular_files_are_never_read(host):
+    home = fake_home(host, "echo boom >&2\nexit 3\n")
+    log = os.path.join(home, "log")
+    with open(os.path.join(log, "ocp_agentd.log"), "w") as handle:
+        handle.write("".join("line %d\n" % i for i in range(100)))
+    os.mkfifo(os.path.join(log, "fifo.log"))
+    secret = os.path.join(host.tmp, "root-only")
+    with open(secret, "w") as handle:
+        handle.write("SECRET\n")
+    os.chmod(secret, 0o600)
+    os.symlink(secret, os.path.join(log, "link.log"))
+    failed = host.module("ocp_agent", {"home": home, "log_lines": 5}, timeout=60)
+    assert failed["msg"] == "the agent's control script failed: %s/bin/ocp_agentctl start exited 3" % home
+    assert failed["log_tail"][os.path.join(log, "ocp_agentd.log")] == ["line %d" % i for i in range(95, 100)]
+    assert failed["log_tail"][os.path.join(log, "fifo.log")][0].startswith("<not read: not a regular file")
+    assert failed["log_tail"][os.path.join(log, "link.log")] == ["<not read: a symbolic link: not followed>"]
+    assert "SECRET" not in str(failed)
+
+
+@pytest.mark.parametrize("args, words", [
+    ({"log_lines": -5}, ["log_lines", "-5"]),
+    ({"log_lines": 100000000}, ["log_lines", "100000000"]),
+    ({"timeout": "\u0669"}, ["timeout", "'\u0669'"]),
+    ({"timeout": "nan"}, ["timeout", "'nan'"]),
+    ({"timeout": 1e308}, ["timeout", "1e+308"]),
+])
+def test_bad_numbers_are_refused_before_anything_runs(host, args, words):
+    home = fake_home(host, "touch %s/ran\nexit 3\n" % host.tmp)
+    failed = host.module("ocp_agent", dict({"home": home}, **args), timeout=60)
+    assert failed.get("failed"), failed
+    for word in words:
+        assert word in failed["msg"], failed["msg"]
+    assert not os.path.exists(os.path.join(host.tmp, "ran")), "the control script ran on bad input"
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_info_reads_without_changing_anything(host, flavor):
+    agent = Agent(host, flavor)
+    down = host.module("ocp_agent_info", {"home": agent.home})
+    assert down["changed"] is False and down["ready"] is False and down["flavor"] == flavor
+    assert not [p for p in host.procs() if p["comm"] == "ocp_agentd"], "the info module started the agent"
+    assert host.module("ocp_agent", {"home": agent.home, "state": "started", "timeout": 60})["ready"]
+    up = host.module("ocp_agent_info", {"home": agent.home})
+    assert up["changed"] is False and up["ready"] is True
+    pids = dict((p["comm"], p["pid"]) for p in host.procs())
+    assert dict((r["name"], r["pid"]) for r in up["processes"]) == dict(
+        (name, pids[name]) for name in ["ocp_agentd"] + list(agent.layout))
+    assert sorted(int(p) for p in up["expected_ports"]) == sorted(p for p, _ in agent.layout.values())
+    assert up["port_holders"] == {}
+    checked = host.module("ocp_agent_info", {"home": agent.home}, check_mode=True)
+    assert checked["changed"] is False and checked["ready"] is True

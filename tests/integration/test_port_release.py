@@ -21,7 +21,8 @@ def test_foreign_listener_released_then_no_change(started, free_port):
     result, rc = release(free_port)
     assert rc == 0, result
     assert result["changed"] is True and result["released_ports"] == [free_port]
-    assert [(t["pid"], t["signal"]) for t in result["terminated"]] == [(proc.pid, "SIGTERM")]
+    assert [(t["pid"], t["signal"], t["signal_method"]) for t in result["terminated"]] == [
+        (proc.pid, "SIGTERM", "pidfd")]  # this machine's kernel (>= 5.3) has pidfds
     assert proc.wait(timeout=10) == -15
     assert str(proc.pid) in result["diff"]["before"]["holders"][0] and result["diff"]["after"]["holders"] == []
     second, rc = release(free_port)
@@ -55,7 +56,7 @@ def test_observer_never_signalled(started, free_port):
     proc = started.start("holder.py", free_port, "--name", "observer", argv0="observer")
     result, rc = release(free_port, expected={str(free_port): ["node_exporter"]})
     assert rc == 0 and result["changed"] is False and started.alive(proc)
-    assert result["skipped"] == [{"pid": proc.pid, "name": "observer", "ports": [free_port],
+    assert result["skipped"] == [{"pid": proc.pid, "name": "observer", "ports": [free_port], "holders": [proc.pid],
                                   "kinds": ["protected"], "reason": "protected process: never signalled"}]
 
 

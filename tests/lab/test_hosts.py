@@ -2,6 +2,7 @@
 # pylint: disable=disallowed-name
 import os
 import socket
+import subprocess
 import uuid
 
 import pytest
@@ -142,3 +143,20 @@ def test_hosts_reach_each_other_and_the_controller(lab):
         srv.close()
     # nothing beyond the lab: no default route in a host
     assert "default" not in lab.exec("agent1", ["ip", "route"]).stdout
+
+
+def test_labctl_exec_runs_argv_in_the_host_and_returns_its_exit_code(lab):
+    labctl = [os.path.join(lab.root, ".venv", "bin", "python"), os.path.join(lab.root, "lab", "labctl.py")]
+
+    def run(*argv):
+        return subprocess.run(labctl + list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              timeout=60, check=False)
+
+    p = run("exec", "zk1", "--", "sh", "-c", "cat /etc/hostname; exit 7")
+    assert (p.returncode, p.stdout) == (7, "zk1\n"), p.stderr
+    p = run("exec", "client1", "cat", "/etc/hostname")  # the -- is optional
+    assert (p.returncode, p.stdout) == (0, "client1\n"), p.stderr
+    p = run("exec", "nohost", "--", "true")
+    assert p.returncode == 1 and "lab host nohost is not running" in p.stderr
+    p = run("exec", "zk1")
+    assert p.returncode == 2 and "usage: labctl.py exec HOST -- ARGV" in p.stderr

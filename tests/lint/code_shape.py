@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The project's shape rules, checked in `make lint` so they stay true:
 
 1. no Jinja program in task or variable YAML (roles/, playbooks/): no `{% for`, `namespace(`,
@@ -7,7 +6,7 @@
 3. no block of six or more lines copied between files in plugins/, roles/ or playbooks/ (documentation
    strings and YAML comments excepted, lines compared with indentation and blank lines ignored).
 
-Usage: code_shape.py [ROOT]; prints one line per violation, exits 1 when there is any.
+Usage: python3 tests/lint/code_shape.py [ROOT]; prints one line per violation, exits 1 when there is any.
 """
 import ast
 import os
@@ -48,7 +47,7 @@ def long_files(root):
     found = []
     for path in _files(root, PYTHON_TREES, (".py",)):
         with open(path, encoding="utf-8") as handle:
-            count = sum(1 for _ in handle)
+            count = sum(1 for line in handle)
         if count > MAX_LINES:
             found.append("%s: %d lines (at most %d: split it by concern)" % (os.path.relpath(path, root), count, MAX_LINES))
     return found
@@ -90,7 +89,7 @@ def copied_blocks(root):
     for path in _files(root, COPY_TREES, (".py", ".yml", ".yaml", ".j2"), skip_dirs=("meta",)):
         lines = _code_lines(path)
         for start in range(len(lines) - BLOCK + 1):
-            window = tuple(text for _, text in lines[start:start + BLOCK])
+            window = tuple(text for number, text in lines[start:start + BLOCK])
             where = (os.path.relpath(path, root), lines[start][0])
             first = seen.setdefault(window, where)
             if first[0] != where[0] and (first[0], where[0]) not in reported:

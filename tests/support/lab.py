@@ -38,12 +38,17 @@ def lab():
         the_lab.up()  # creates, or repairs/reports (idempotent); a failed first up undoes itself
         yield the_lab
     finally:
-        try:
-            if os.path.exists(os.path.join(the_lab.state_dir, "lab.json")):
-                the_lab.undo_all()
-        finally:
-            if created and not os.environ.get("LAB_KEEP"):
-                the_lab.down()
+        _finish(the_lab, take_down=created and not os.environ.get("LAB_KEEP"))
+
+
+def _finish(a_lab, take_down):
+    """undo the faults still running, then take the lab down when asked (also when undoing fails)."""
+    try:
+        if os.path.exists(os.path.join(a_lab.state_dir, "lab.json")):
+            a_lab.undo_all()
+    finally:
+        if take_down:
+            a_lab.down()
 
 
 @contextlib.contextmanager
@@ -51,13 +56,13 @@ def lab_with_spec(spec_path):
     """The lab built from another spec (e.g. lab/specs/observer.yml) for the duration of the block.
 
     Only one lab fits on the machine: a lab that is up when the block starts (the session's) is taken
-    down first and brought back with its own spec afterwards, also when the block fails.
+    down first and brought back (same spec, alert URL and fleet) afterwards, also when the block fails.
     """
     if os.geteuid() != 0:
         pytest.skip("the lab needs root (namespaces, veth, mounts)")
     current = Lab.load()
     state = current.state()
-    previous = state and (state["spec_path"], state.get("alert_url") or None)
+    previous = state and (state["spec_path"], state.get("alert_url") or None, state.get("agents"))
     if previous:
         current.undo_all()
         current.down()
@@ -67,12 +72,10 @@ def lab_with_spec(spec_path):
         yield other
     finally:
         try:
-            if os.path.exists(os.path.join(other.state_dir, "lab.json")):
-                other.undo_all()
+            _finish(other, take_down=True)
         finally:
-            other.down()
             if previous:
-                Lab.load(previous[0]).up(alertmanager_url=previous[1])
+                Lab.load(previous[0]).up(alertmanager_url=previous[1], agents=previous[2])
 
 
 def ansible_env(extra=None):

@@ -1,7 +1,9 @@
 """A private "host" for tests: a fresh network + mount + PID namespace with its own pid 1 (unshare),
 reached with nsenter, plus the OCP-Agent simulator installed in it. The agent's fixed ports are free
-there, sysctls changed inside are the namespace's own, and killing its pid 1 ends every process the
-test started, even when the test fails. Used by the simulator's tests and the ocp_agent module's.
+there, sysctls changed inside are the namespace's own (net.ipv4.* are per network namespace), /run and
+/etc/sysctl.d are empty tmpfs mounts of its own (a runbook's lock and persisted sysctls stay inside),
+and killing its pid 1 ends every process the test started, even when the test fails. Used by the
+simulator's tests, the port and agent modules' tests and runbook runs (ansible-playbook inside it).
 """
 import contextlib
 import json
@@ -32,10 +34,13 @@ AGENT_NAMES = {"ocp_agentd", "pos_proxy", "ocp_exporter", "node_exporter", "ocp_
                "ocp_monagent"}
 TEMPLATE = "service=OCP:svr_ip=198.18.0.21 No listening port is available for the exporters."
 
-# pid 1 of the private host: brings lo up and reaps orphans (like init), forever.
+# pid 1 of the private host: brings lo up, gives it its own /run and /etc/sysctl.d, and reaps orphans
+# (like init), forever. The mount namespace is private (unshare's default), so the machine sees none of it.
 INIT = r"""
 import os, subprocess, time
 subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+for path in ("/run", "/etc/sysctl.d"):
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755,size=16m", "tmpfs", path], check=True)
 open(os.environ["READY_FILE"], "w").close()
 while True:
     try:
@@ -159,9 +164,27 @@ class Host:
     def argv(self, argv):
         return ["nsenter", "-t", str(self.init_pid), "-n", "-m", "-p", "--"] + list(argv)
 
-    def module(self, name, args, check_mode=False, diff=True):
+    def module(self, name, args, check_mode=False, diff=True, timeout=120):
         """Run a collection module inside this host, as Ansible would run it there."""
-        return run_module(name, args, check_mode=check_mode, diff=diff, prefix=self.argv([]))[0]
+        return run_module(name, args, check_mode=check_mode, diff=diff, prefix=self.argv([]), timeout=timeout)[0]
+
+    def playbook(self, playbook, *args, timeout=600):
+        """ansible-playbook run inside this host against itself (group ocp_agents, connection local);
+        reports go to <tmp>/reports. Returns the CompletedProcess (stdout and stderr merged)."""
+        inventory = os.path.join(self.tmp, "inventory.ini")
+        with open(inventory, "w") as handle:
+            handle.write("[ocp_agents]\nagent ansible_connection=local ansible_python_interpreter=%s\n" % PY)
+        env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
+                   ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
+                   ANSIBLE_LOCAL_TEMP=os.path.join(self.tmp, "ansible-local"),
+                   ANSIBLE_REMOTE_TEMP=os.path.join(self.tmp, "ansible-remote"),
+                   ALERTOPS_REPORT_DIR=os.path.join(self.tmp, "reports"), ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_FORCE_COLOR="0")
+        argv = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory,
+                os.path.join(ROOT, playbook)] + list(args)
+        return subprocess.run(self.argv(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, env=env, cwd=self.tmp, timeout=timeout,
+                              check=False, universal_newlines=True)
 
     def run(self, argv, check=True, timeout=60):
         proc = subprocess.run(self.argv(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

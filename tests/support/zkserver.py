@@ -20,9 +20,14 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COLLECTIONS = os.path.join(ROOT, ".build", "collections")
 sys.path.insert(0, os.path.join(ROOT, "lab", "zookeeper"))
-import zkjava  # noqa: E402  pylint: disable=wrong-import-position
-from tests.support.modrun import run_as  # noqa: E402  pylint: disable=wrong-import-position
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
+# pylint: disable=wrong-import-position
+import zkjava  # noqa: E402
+from ansible_collections.alertops.remediation.plugins.module_utils.zookeeper import ZkClient, ZkError  # noqa: E402
+from tests.support.modrun import run_as  # noqa: E402
 
 LOG4J = """log4j.rootLogger=${zookeeper.root.logger}
 log4j.appender.ROLLINGFILE=org.apache.log4j.RollingFileAppender
@@ -52,16 +57,13 @@ def free_ports(ip, count):
 
 
 def fourlw(ip, port, cmd, timeout=2.0, source_address=None):
-    """Minimal 4lw round trip for readiness checks (the module has its own client)."""
-    with socket.create_connection((ip, port), timeout=timeout, source_address=source_address) as s:
-        s.sendall(cmd.encode("ascii"))
-        chunks = []
-        while True:
-            data = s.recv(65536)
-            if not data:
-                break
-            chunks.append(data)
-    return b"".join(chunks).decode("utf-8", "replace")
+    """The raw reply to a four-letter word (the collection's ZkClient), refusals included; source_address
+    is a local IP. No reply at all (not listening yet, closed at once) is a ConnectionError, so
+    readiness loops catch OSError."""
+    try:
+        return ZkClient(host=ip, port=port, timeout=timeout, source_address=source_address).raw(cmd)
+    except ZkError as exc:
+        raise ConnectionError(str(exc))
 
 
 class ZkNode(object):
@@ -135,14 +137,12 @@ class ZkNode(object):
                                      stdin=subprocess.DEVNULL, start_new_session=True)
 
     def mode(self, source_address=None):
+        """leader, follower, standalone...; None while the server does not answer or does not serve."""
+        client = ZkClient(host=self.ip, port=self.client_port, timeout=2.0, source_address=source_address)
         try:
-            reply = fourlw(self.ip, self.client_port, "srvr", source_address=source_address)
-        except OSError:
+            return client.srvr()["mode"]
+        except ZkError:
             return None
-        for line in reply.splitlines():
-            if line.startswith("Mode: "):
-                return line[6:].strip()
-        return None
 
     def stop(self, timeout=10.0):
         """TERM, then KILL: only the pid this helper started."""

@@ -45,3 +45,41 @@ def test_log_files_guardian_first(tmp_path):
     assert [os.path.basename(p) for p in agent_layout.log_files(home)] == [
         "ocp_agentd.log", "node_exporter.log", "pos_proxy.log"]
     assert agent_layout.log_files(str(tmp_path / "missing")) == []
+
+
+def test_log_files_guardian_first_and_bounded(tmp_path):
+    home = make_home(tmp_path, "agentctl")
+    for name in ["z.log", "ocp_agentd.log", "a.log", "notes.txt"] + ["x%02d.log" % i for i in range(30)]:
+        (tmp_path / "ocp_agent" / "log" / name).write_text("")
+    files = agent_layout.log_files(home)
+    assert len(files) == agent_layout.LOG_FILES_MAX
+    assert [os.path.basename(f) for f in files[:2]] == ["ocp_agentd.log", "a.log"]
+
+
+def test_log_files_not_listed_through_a_linked_directory(tmp_path):
+    home = tmp_path / "ocp_agent"
+    home.mkdir()
+    private = tmp_path / "private"
+    private.mkdir()
+    (private / "secure.log").write_text("SECRET\n")
+    os.symlink(str(private), str(home / "log"))
+    assert agent_layout.log_files(str(home)) == []
+
+
+@pytest.mark.parametrize("home, flavor, words", [
+    ("missing", "auto", ["home: ", "does not exist"]),
+    ("empty", "auto", ["home: ", "no OCP-Agent control script"]),
+    ("agentctl", "legacy", ["flavor: ", "the legacy control script", "is missing"]),
+])
+def test_resolve_flavor_names_the_option(tmp_path, home, flavor, words):
+    path = str(tmp_path / home)
+    if home == "empty":
+        os.mkdir(path)
+    elif home == "agentctl":
+        os.makedirs(os.path.join(path, "bin"))
+        open(os.path.join(path, agent_layout.AGENTCTL), "w").close()
+    with pytest.raises(ValueError) as err:
+        agent_layout.resolve_flavor(path, flavor)
+    for word in words:
+        assert word in str(err.value)
+    assert path in str(err.value)

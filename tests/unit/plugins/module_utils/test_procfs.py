@@ -49,13 +49,19 @@ def test_shared_socket_gives_every_holder(fake_proc):
     owners, unresolved = procfs.find_owners(sockets)
     assert owners == {1002: [300, 301]} and unresolved == {}
     rows, lost = procfs.owned_sockets(sockets, owners, unresolved)
-    assert [(r["pid"], r["inode"]) for r in rows] == [(300, 1002), (301, 1002)]
+    assert [(r["pid"], r["inode"], r["holders"]) for r in rows] == [(300, 1002, [300, 301]), (301, 1002, [300, 301])]
     assert rows[1]["process"]["unit"] == "ocp-monitor.service" and lost == []
 
 
-def test_complete_scan_agrees(fake_proc):
-    sockets = procfs.read_sockets()
-    assert procfs.find_owners(sockets, complete=True)[0] == procfs.find_owners(sockets)[0]
+def test_unrelated_holders_are_found_whatever_the_pid_order(fake_proc):
+    """A socket shared with a process that is no relative (a daemon's double fork, SCM_RIGHTS): the
+    holder with the highest pid and another uid is found too."""
+    root, tree = fake_proc
+    for pid, uid in ((900, 1000), (90, 0)):
+        write_process(root, pid, dict(tree["processes"]["200"], comm="stray", ppid=1, uid=uid,
+                                      fds={"7": "socket:[1001]"}))
+    owners, _unresolved = procfs.find_owners(procfs.read_sockets([63000]))
+    assert owners == {1001: [90, 200, 900]}
 
 
 def test_unknown_owner_and_permission_denied_are_unresolved(fake_proc):
@@ -77,18 +83,17 @@ def test_no_fd_scan_without_matching_socket(fake_proc, monkeypatch):
     assert procfs.find_owners(procfs.read_sockets([62890])) == ({}, {})  # TIME_WAIT only
 
 
-def test_uid_first_and_early_stop(fake_proc, monkeypatch):
+def test_every_process_is_read_once_when_a_socket_matches(fake_proc, monkeypatch):
     scanned = []
     real = procfs._socket_inodes
 
-    def spy(root, pid):
+    def spy(root, pid, links):
         scanned.append(pid)
-        return real(root, pid)
+        return real(root, pid, links)
     monkeypatch.setattr(procfs, "_socket_inodes", spy)
     owners, _unresolved = procfs.find_owners(procfs.read_sockets([63000]))
     assert owners == {1001: [200]}
-    assert scanned[0] in (150, 200)  # the uid-65534 processes come first
-    assert not set(scanned) & {300, 400, 500, 600, 700, 1100}
+    assert sorted(scanned) == sorted(int(p) for p in fake_proc[1]["processes"])
 
 
 def test_process_identity(fake_proc):
@@ -134,6 +139,11 @@ def test_unit_parsing():
     assert procfs._unit("1:name=systemd:/system.slice/sshd.service\n0::/\n") == "sshd.service"
     assert procfs._unit("0::/system.slice/docker-" + "a" * 64 + ".scope\n") == "container:" + "a" * 12
     assert procfs._unit("0::/user.slice/user-0.slice/session-1.scope\n") is None
+    assert procfs._unit("0::/kubepods/burstable/pod1-2/" + "c" * 64 + "\n") == "container:" + "c" * 12
+
+
+def test_unit_of_a_cgroup_path_without_container_id():
+    assert procfs._unit("0::" + "/kubepods" * 7000 + "/" + "a" * 63 + "\n") is None
 
 
 def test_real_netlink_matches_proc_net_tcp():
@@ -160,9 +170,11 @@ def test_real_netlink_matches_proc_net_tcp():
             sock.close()
 
 
-def test_netlink_failure_falls_back_to_proc(monkeypatch):
+@pytest.mark.parametrize("failure", [OSError(93, "Protocol not supported"), socket.timeout("timed out")],
+                         ids=["refused", "no answer"])
+def test_netlink_failure_falls_back_to_proc(monkeypatch, failure):
     def broken(*_args):
-        raise OSError(93, "Protocol not supported")
+        raise failure
     monkeypatch.setattr(procfs, "_read_netlink", broken)
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -176,17 +188,39 @@ def test_netlink_failure_falls_back_to_proc(monkeypatch):
 
 @pytest.mark.parametrize("exc", [FileNotFoundError, ProcessLookupError, PermissionError])
 def test_vanishing_processes_never_crash(fake_proc, monkeypatch, exc):
-    real = os.readlink
+    """pid 300 exits while the scan runs: its fd directory, then its exe link, are gone."""
+    real_readlink, real_open = os.readlink, os.open
 
-    def flaky(path, *args, **kwargs):
+    def gone(path):
         if "/300/" in str(path):
             raise exc(2, "gone", str(path))
-        return real(path, *args, **kwargs)
-    monkeypatch.setattr(os, "readlink", flaky)
+
+    def readlink(path, *args, **kwargs):
+        gone(path)
+        return real_readlink(path, *args, **kwargs)
+
+    def open_(path, *args, **kwargs):
+        gone(path)
+        return real_open(path, *args, **kwargs)
+    monkeypatch.setattr(os, "readlink", readlink)
+    monkeypatch.setattr(os, "open", open_)
     owners, unresolved = procfs.find_owners(procfs.read_sockets([62888]))
     assert owners[1002] == [301]
     assert 1003 in unresolved
     assert procfs.process_identity(300)["exe"] is None
+
+
+def test_descriptors_closed_mid_scan_are_skipped(fake_proc, monkeypatch):
+    """A descriptor listed but closed before its link is read holds nothing; the others still count."""
+    real_readlink = os.readlink
+
+    def readlink(path, *args, **kwargs):
+        if path == "5" and kwargs.get("dir_fd") is not None:
+            raise FileNotFoundError(2, "closed", path)
+        return real_readlink(path, *args, **kwargs)
+    monkeypatch.setattr(os, "readlink", readlink)
+    owners, _unresolved = procfs.find_owners(procfs.read_sockets([62888]))
+    assert owners == {1003: [300]}  # fd 5 of 300 and 301 (socket 1002) closed; fd 6 of 300 remains
 
 
 def test_still_running_ignores_exe_of_an_exiting_process(fake_proc):
@@ -197,6 +231,20 @@ def test_still_running_ignores_exe_of_an_exiting_process(fake_proc):
     write_process(root, 200, dict(tree["processes"]["200"], state="Z"))
     assert not procfs.still_running(seen)
     assert not procfs.still_running(dict(seen, pid=99999))
+
+
+def test_a_netlink_read_has_a_deadline(monkeypatch):
+    """A sandbox that swallows sock_diag requests must not hang the scan: the socket has a timeout."""
+    created = []
+    real_socket = socket.socket
+
+    def recording(*args, **kwargs):
+        sock = real_socket(*args, **kwargs)
+        created.append(sock)
+        return sock
+    monkeypatch.setattr(procfs.socket, "socket", recording)
+    procfs._read_netlink(["LISTEN"], frozenset([1]))
+    assert created and all(s.gettimeout() == procfs._NETLINK_TIMEOUT for s in created)
 
 
 def test_per_family_requests_when_the_one_walk_request_is_refused(monkeypatch):

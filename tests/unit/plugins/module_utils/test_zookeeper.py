@@ -2,6 +2,7 @@
 one bounded round trip per four-letter word, the AdminServer over HTTP, TLS files checked."""
 import os
 import socket
+import threading
 
 import pytest
 
@@ -222,3 +223,31 @@ def test_https_admin_with_fifo_ca_is_refused_when_the_client_is_made(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(ValueError):
         zk.ZkClient(admin_url="https://127.0.0.1:8443", admin_tls={"ca_path": fifo})
+
+
+def test_a_hanging_name_lookup_is_cut_at_the_deadline(monkeypatch):
+    released = threading.Event()
+
+    def hang(*args, **kwargs):
+        released.wait(30)
+        raise socket.gaierror(-2, "Name or service not known")
+    monkeypatch.setattr(socket, "getaddrinfo", hang)
+    try:
+        with pytest.raises(zk.ZkConnectError) as err:
+            zk.ZkClient("zk1.example.invalid", 2181, timeout=1).srvr()
+        assert "deadline" in str(err.value) and "zk1.example.invalid" in str(err.value)
+        assert not released.is_set()  # the lookup was still hanging when the client gave up
+    finally:
+        released.set()
+
+
+def test_a_name_is_resolved_and_every_address_tried(server):
+    s = server(reply_with(fixture("standalone_srvr.txt")))
+    assert zk.ZkClient("localhost", s.port, timeout=5).srvr()["mode"] == "standalone"
+
+
+@pytest.mark.parametrize("text,expected", [("10.0.0.1", True), ("::1", True), ("fe80::1%eth0", True),
+                                           ("fe80::1%", False), ("10.0.0.1%eth0", False), ("zk1", False),
+                                           ("10.0.0.300", False), ("", False)])
+def test_is_ip(text, expected):
+    assert zk.is_ip(text) is expected

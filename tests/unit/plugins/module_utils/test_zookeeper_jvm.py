@@ -38,7 +38,7 @@ class FakeProc(object):
         base = os.path.join(self.root, str(pid))
         os.makedirs(base)
         with open(os.path.join(base, "cmdline"), "wb") as fh:
-            fh.write(b"\0".join(a.encode() for a in argv) + b"\0")
+            fh.write(b"".join(a.encode() + b"\0" for a in argv))  # a kernel thread's is empty
         if cwd:
             os.symlink(cwd, os.path.join(base, "cwd"))
         if exe:
@@ -95,6 +95,7 @@ def test_conf_path_matches_the_same_file_through_links_and_relative_paths(proc, 
     ("none", {}, "no_server"),
     ("none", {"pid": 99}, "no_server"),
     ("other", {"pid": 30}, "not_zookeeper"),
+    ("kernel", {"pid": 2}, "not_zookeeper"),
     ("server", {"conf_path": "b"}, "no_server"),
     ("server", {"pid": 10, "conf_path": "b"}, "no_server"),
 ])
@@ -103,11 +104,15 @@ def test_refusals(proc, configs, setup, kwargs, reason):
         proc.add(10, ["java", "-cp", CP, QPM, configs["a"]])
     if setup == "other":
         proc.add(30, ["java", "-XX:+UseSerialGC", "Sleep.java"])
+    if setup == "kernel":
+        proc.add(2, [])
     if "conf_path" in kwargs:
         kwargs["conf_path"] = configs[kwargs["conf_path"]]
     with pytest.raises(zkjvm.JmxFailure) as err:
         zkjvm.find_server(proc=proc.root, **kwargs)
     assert err.value.reason == reason
+    if "conf_path" in kwargs:  # the option that did not match is named
+        assert str(err.value).startswith("conf_path: ") and kwargs["conf_path"] in str(err.value)
 
 
 def test_a_given_pid_that_is_a_server(proc, configs):

@@ -13,8 +13,10 @@ import tarfile
 import pytest
 
 from ansible_collections.alertops.remediation.plugins.modules import log_window
+from tests.support.modrun import as_user
 from tests.support.modrun import run_main
 from tests.support.modrun import run_module
+from tests.support.modrun import shared_tempdir
 
 
 def zk_line(dt, msg):
@@ -243,3 +245,291 @@ def test_bundle_is_a_valid_targz_in_memory(tmp_path, capsys):
     with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as tar:
         for member in tar.getmembers():
             assert member.mode == 0o600 and not member.name.startswith("/")
+
+
+# ------------------------------------------------------------------------------------------------
+# Files the module must not read: links, FIFOs, devices, files the caller could not read
+# ------------------------------------------------------------------------------------------------
+
+NOBODY = 65534
+SECRET = zk_line(T0 + datetime.timedelta(hours=1), "SECRET only root may read this")
+
+
+@pytest.fixture
+def open_dir():
+    with shared_tempdir("lw-unit-") as path:
+        yield path
+
+
+def secret_file(directory, name="secret.log"):
+    path = os.path.join(directory, name)
+    with open(path, "w") as fh:
+        fh.write(SECRET)
+    os.chmod(path, 0o600)
+    return path
+
+
+def link(target, path, owner=0):
+    os.symlink(target, path)
+    os.lchown(path, owner, owner)
+    return path
+
+
+def bundle_text(res):
+    return b"".join(members(res["bundle"]).values())
+
+
+def reasons(res):
+    return dict((s["path"], s["reason"]) for s in res["skipped_files"])
+
+
+def window_args(path, dest, **more):
+    args = dict(paths=[path] if isinstance(path, str) else path, at="2026-11-21T10:00:00Z", timezone="UTC",
+                before=30, after=30, dest=dest)
+    args.update(more)
+    return args
+
+
+def listing(directory):
+    return sorted(os.listdir(directory))
+
+
+def test_sibling_links_are_never_followed(open_dir):
+    base = os.path.join(open_dir, "zookeeper.log")
+    make_log(base)
+    secret = secret_file(open_dir)
+    by_nobody = link(secret, base + ".9", owner=NOBODY)
+    by_root = link(secret, base + ".8")
+    res, rc = run_module("log_window", window_args(base, os.path.join(open_dir, "b.tar.gz")))
+    assert rc == 0, res
+    assert b"SECRET" not in bundle_text(res)
+    for path in (by_nobody, by_root):
+        assert "symbolic link" in reasons(res)[path], res["skipped_files"]
+    assert [f["path"] for f in res["files"]] == [base]
+
+
+def test_glob_hit_that_is_a_link_is_not_followed(open_dir):
+    make_log(os.path.join(open_dir, "agent.log"))
+    evil = link(secret_file(open_dir, "secret.txt"), os.path.join(open_dir, "evil.log"), owner=NOBODY)
+    res, rc = run_module("log_window", window_args(os.path.join(open_dir, "*.log"), os.path.join(open_dir, "b.tar.gz")))
+    assert rc == 0, res
+    assert b"SECRET" not in bundle_text(res)
+    assert "symbolic link" in reasons(res)[evil]
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_fifo_sibling_is_skipped_without_hanging(open_dir, check_mode):
+    base = os.path.join(open_dir, "zookeeper.log")
+    make_log(base)
+    fifo = base + ".3"
+    os.mkfifo(fifo)
+    res, rc = run_module("log_window", window_args(base, os.path.join(open_dir, "b.tar.gz")),
+                         check_mode=check_mode, timeout=60)
+    assert rc == 0, res
+    assert "not a regular file (fifo)" in reasons(res)[fifo]
+    assert res["matched"] > 0
+
+
+def test_device_sibling_is_not_opened(open_dir):
+    base = os.path.join(open_dir, "zookeeper.log")
+    make_log(base)
+    zero = base + ".4"
+    try:
+        os.mknod(zero, 0o644 | stat.S_IFCHR, os.makedev(1, 5))     # /dev/zero: endless bytes
+    except (OSError, AttributeError):
+        pytest.skip("mknod is not permitted here")
+    res, rc = run_module("log_window", window_args(base, os.path.join(open_dir, "b.tar.gz"), format="zookeeper"),
+                         timeout=60)
+    assert rc == 0, res
+    assert "not a regular file (character device)" in reasons(res)[zero]
+
+
+def test_unreadable_sibling_is_skipped_with_its_reason(open_dir):
+    base = os.path.join(open_dir, "zookeeper.log")
+    make_log(base)
+    os.chmod(base, 0o644)
+    hidden = base + ".1"
+    make_log(hidden, start=T0 - datetime.timedelta(hours=2))
+    os.chmod(hidden, 0o600)        # root's; the module runs as nobody
+    out = os.path.join(open_dir, "out")
+    os.mkdir(out)
+    os.chown(out, NOBODY, NOBODY)
+    res, rc = run_module("log_window", window_args(base, os.path.join(out, "b.tar.gz")), **as_user(NOBODY))
+    assert rc == 0, res
+    assert "permission denied" in reasons(res)[hidden].lower()
+    assert [f["path"] for f in res["files"]] == [base]
+
+
+def test_explicit_link_by_another_user_into_a_file_they_cannot_read_fails(open_dir):
+    secret = secret_file(open_dir)
+    planted = link(secret, os.path.join(open_dir, "zookeeper.log"), owner=NOBODY)
+    dest = os.path.join(open_dir, "b.tar.gz")
+    before = listing(open_dir)
+    res, rc = run_module("log_window", window_args(planted, dest))
+    assert rc == 1 and "paths" in res["msg"] and planted in res["msg"], res
+    assert "SECRET" not in json.dumps(res)
+    assert listing(open_dir) == before
+
+
+def test_explicit_link_owned_by_root_is_followed(open_dir):
+    secret = secret_file(open_dir)
+    named = link(secret, os.path.join(open_dir, "zookeeper.log"))
+    res, rc = run_module("log_window", window_args(named, os.path.join(open_dir, "b.tar.gz")))
+    assert rc == 0, res
+    assert b"SECRET" in bundle_text(res)
+
+
+def test_explicit_link_to_a_file_its_owner_can_read_is_followed(open_dir):
+    target = os.path.join(open_dir, "real.log")
+    make_log(target)
+    os.chmod(target, 0o644)
+    named = link(target, os.path.join(open_dir, "zookeeper.log"), owner=NOBODY)
+    res, rc = run_module("log_window", window_args(named, os.path.join(open_dir, "b.tar.gz")))
+    assert rc == 0 and res["matched"] > 0, res
+
+
+def test_directory_link_into_a_private_directory(open_dir):
+    """A service user replaces its log directory by a link to a directory it cannot enter."""
+    private = os.path.join(open_dir, "private")
+    os.mkdir(private, 0o700)
+    inside = os.path.join(private, "app.log")
+    with open(inside, "w") as fh:
+        fh.write(SECRET)
+    os.chmod(inside, 0o644)
+    home = os.path.join(open_dir, "home")
+    os.mkdir(home)
+    link(private, os.path.join(home, "log"), owner=NOBODY)
+    dest = os.path.join(open_dir, "b.tar.gz")
+    res, rc = run_module("log_window", window_args(os.path.join(home, "log", "*.log"), dest))
+    assert rc == 0, res
+    assert b"SECRET" not in bundle_text(res)
+    assert "symbolic link owned by uid %d" % NOBODY in reasons(res)[os.path.join(home, "log", "app.log")]
+    res, rc = run_module("log_window", window_args(os.path.join(home, "log", "app.log"), dest))
+    assert rc == 1 and "paths" in res["msg"] and "SECRET" not in json.dumps(res)
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_fifo_in_paths_fails_without_hanging(open_dir, check_mode):
+    fifo = os.path.join(open_dir, "zookeeper.log")
+    os.mkfifo(fifo)
+    before = listing(open_dir)
+    res, rc = run_module("log_window", window_args(fifo, os.path.join(open_dir, "b.tar.gz")),
+                         check_mode=check_mode, timeout=60)
+    assert rc == 1 and "paths" in res["msg"] and fifo in res["msg"] and "fifo" in res["msg"], res
+    assert listing(open_dir) == before
+
+
+def test_device_in_paths_fails(tmp_path, capsys):
+    res, rc = run(capsys, **window_args("/dev/zero", str(tmp_path / "b.tar.gz")))
+    assert rc == 1 and "paths" in res["msg"] and "/dev/zero" in res["msg"], res
+    assert os.listdir(str(tmp_path)) == []
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link", "directory"])
+def test_dest_that_is_not_a_regular_file(open_dir, kind):
+    log = os.path.join(open_dir, "zookeeper.log")
+    make_log(log)
+    dest = os.path.join(open_dir, "b.tar.gz")
+    if kind == "fifo":
+        os.mkfifo(dest)
+    elif kind == "link":
+        link(secret_file(open_dir), dest)
+    else:
+        os.mkdir(dest)
+    before = listing(open_dir)
+    res, rc = run_module("log_window", window_args(log, dest), timeout=60)
+    assert rc == 1 and "dest" in res["msg"] and dest in res["msg"], res
+    assert listing(open_dir) == before
+    if kind == "link":
+        assert os.path.islink(dest) and stat.S_IMODE(os.stat(dest).st_mode) == 0o600
+
+
+# ------------------------------------------------------------------------------------------------
+# Corrupt compressed generations
+# ------------------------------------------------------------------------------------------------
+
+def gz_sibling(base, damage):
+    old = make_log(base + ".tmp", minutes=60, start=T0)
+    os.unlink(base + ".tmp")
+    data = gzip.compress("".join(old).encode() * 3)
+    if damage == "truncated":
+        data = data[:len(data) // 2]
+    elif damage == "garbage":
+        data = data[:10] + b"\x07" + data[11:]      # a deflate block of the reserved type
+    elif damage == "crc":
+        data = data[:-8] + bytes(8)
+    elif damage == "header":
+        data = b"\x1f\x8b" + b"\x00" * 64
+    path = base + ".2.gz"
+    with open(path, "wb") as fh:
+        fh.write(data)
+    return path
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "crc", "header"])
+def test_corrupt_gzip_generation_is_skipped(tmp_path, damage):
+    base = str(tmp_path / "zookeeper.log")
+    make_log(base, minutes=60, start=T0 + datetime.timedelta(hours=1))
+    broken = gz_sibling(base, damage)
+    res, rc = run_module("log_window", dict(paths=[base], start="2026-11-21 09:00:00", end="2026-11-21 10:30:00",
+                                            timezone="UTC", dest=str(tmp_path / "b.tar.gz")))
+    assert rc == 0, res
+    assert "gzip" in reasons(res)[broken], res["skipped_files"]
+    assert [f["path"] for f in res["files"]] == [base]
+    assert any(broken in str(w) for w in res.get("warnings", []))
+
+
+# ------------------------------------------------------------------------------------------------
+# The bundle's total size
+# ------------------------------------------------------------------------------------------------
+
+def test_total_size_cap_says_what_was_cut(tmp_path, capsys):
+    paths = []
+    for name in ("a.log", "b.log", "c.log"):
+        paths.append(str(tmp_path / name))
+        make_log(paths[-1])
+    args = dict(paths=paths, at="2026-11-21T10:00:00Z", timezone="UTC", dest=str(tmp_path / "b.tar.gz"))
+    full, rc = run(capsys, **args)
+    per_file = full["files"][0]["bytes"]
+    cap = per_file + per_file // 2
+    res, rc = run(capsys, max_total_bytes=cap, **args)
+    assert rc == 0, res
+    assert sum(f["bytes"] for f in res["files"]) <= cap
+    first, second = res["files"]
+    assert first["truncated"] is False and second["truncated"] is True
+    assert second["truncated_by"] == "max_total_bytes" and second["bytes"] <= per_file // 2
+    content = members(res["bundle"])
+    assert content[second["member"]].endswith(b"\n")
+    assert "max_total_bytes" in reasons(res)[paths[2]]
+    assert res["manifest"]["cut"] == res["cut"] and [c["path"] for c in res["cut"]] == paths[1:]
+
+
+def test_dest_directory_reached_through_a_planted_link(open_dir):
+    """dest's directory is a link a service user planted into a directory only root may write."""
+    log = os.path.join(open_dir, "zookeeper.log")
+    make_log(log)
+    private = os.path.join(open_dir, "private")
+    os.mkdir(private, 0o700)
+    out = link(private, os.path.join(open_dir, "out"), owner=NOBODY)
+    res, rc = run_module("log_window", window_args(log, os.path.join(out, "b.tar.gz")))
+    assert rc == 1 and "dest" in res["msg"] and "symbolic link owned by uid %d" % NOBODY in res["msg"], res
+    assert os.listdir(private) == []
+    # The same link made by root is the operator's own.
+    os.lchown(out, 0, 0)
+    res, rc = run_module("log_window", window_args(log, os.path.join(out, "b.tar.gz")))
+    assert rc == 0 and os.listdir(private) == ["b.tar.gz"], res
+
+
+def test_failed_write_leaves_nothing_behind(tmp_path, capsys, monkeypatch):
+    log = str(tmp_path / "zookeeper.log")
+    make_log(log)
+    out = tmp_path / "out"
+    out.mkdir()
+    from ansible_collections.alertops.remediation.plugins.module_utils import logwindow_bundle
+
+    def broken(*args):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(logwindow_bundle.os, "fsync", broken)
+    res, rc = run(capsys, paths=[log], at="2026-11-21T10:00:00Z", timezone="UTC", dest=str(out / "b.tar.gz"))
+    assert rc == 1 and "dest=" in res["msg"] and "No space left" in res["msg"], res
+    assert os.listdir(str(out)) == []

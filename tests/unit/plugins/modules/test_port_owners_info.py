@@ -32,7 +32,12 @@ def test_defaults_on_recorded_host(fake_proc, capsys):
     assert summary(result["unresolved"], "local_port", "pid") == [(62890, None), (63001, None)]
     nc = [r for r in result["sockets"] if r["pid"] == 200][0]
     assert set(nc) == {"protocol", "local_address", "local_port", "remote_address", "remote_port", "state",
-                       "inode", "uid", "pid", "process"}
+                       "inode", "uid", "pid", "process", "holders", "kind"}
+    assert (nc["holders"], nc["kind"]) == ([200], "foreign_listener")
+    shared = [r for r in result["sockets"] if r["inode"] == 1002]
+    assert [(r["pid"], r["holders"], r["kind"]) for r in shared] == [(300, [300, 301], "foreign_listener"),
+                                                                     (301, [300, 301], "foreign_listener")]
+    assert result["coexisting"] == []
     assert nc["process"] == {"name": "nc", "exe": "/usr/bin/nc.openbsd", "cmdline": "nc -l 127.0.0.1 63000",
                              "user": "nobody", "start_time": 5000, "ppid": 150, "unit": None}
     assert 62999 in [r["local_port"] for r in result["sockets"]]
@@ -64,6 +69,14 @@ def test_remote_ports_select_clients(fake_proc, capsys):
     ({"remote_ports": ["x"]}, ["remote_ports", "'x'"]),
     ({"expected": {"99999": ["a"]}}, ["expected key", "'99999'"]),
     ({"states": "bogus"}, ["states", "bogus"]),
+    ({"ports": ["\u0669\u0669"]}, ["ports", "'\u0669\u0669'"]),
+    ({"ports": [63000.5]}, ["ports", "63000.5"]),
+    ({"ports": ["9" * 5000]}, ["ports", "not a port"]),
+    ({"remote_ports": ["2181\n"]}, ["remote_ports", "'2181\\n'"]),
+    ({"protected": ["ob\0server"]}, ["protected", "NUL"]),
+    ({"protected": [1]}, ["protected", "1"]),
+    ({"protected": 0.5}, ["protected", "0.5"]),
+    ({"expected": {"63000": ["x" * 300]}}, ["expected[63000]", "1-255 characters"]),
 ])
 def test_bad_input(fake_proc, capsys, args, words):
     result, code = run(capsys, args)

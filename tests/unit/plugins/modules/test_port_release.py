@@ -1,49 +1,42 @@
 import os
-import shutil
 import signal
 import sys
 
 import pytest
 
-from ansible_collections.alertops.remediation.plugins.module_utils import procfs
+from ansible_collections.alertops.remediation.plugins.module_utils import signals
 from ansible_collections.alertops.remediation.plugins.modules import port_release
 from tests.support.modrun import run_main
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "procfs"))
-from fakeproc import fake_proc  # noqa: E402,F401 pylint: disable=unused-import
+import fakeproc  # noqa: E402
+from fakeproc import fake_proc, write_process  # noqa: E402,F401 pylint: disable=unused-import
 
 
 @pytest.fixture
 def kills(fake_proc, monkeypatch):
-    """os.kill that records the signal and makes the fake process exit (unless it is in `stubborn`)."""
+    """os.kill that records the signal and makes the fake process exit (unless it is in `stubborn`).
+
+    The fake pids are no processes of this machine: pidfd_open is replaced too, so nothing real is ever
+    opened or signalled (kernels without pidfds take this path: signal_method pid+start_time)."""
     root = fake_proc[0]
     sent = []
     stubborn = set()
+    monkeypatch.setattr(signals, "pidfd_open", lambda pid: None)
 
     def exit_process(pid):
-        shutil.rmtree(os.path.join(root, str(pid)))
-        held = set()
-        for other in os.listdir(root):
-            if other.isdigit() and other != "1":  # pid 1's fd dir reads as denied
-                held.update(os.readlink(os.path.join(root, other, "fd", fd))
-                            for fd in os.listdir(os.path.join(root, other, "fd")))
-        for name in ("tcp", "tcp6"):  # the kernel closes sockets no process holds any more
-            path = os.path.join(root, "net", name)
-            with open(path) as handle:
-                lines = handle.read().splitlines(True)
-            keep = [ln for ln in lines[1:] if ln.split()[9] == "0" or "socket:[%s]" % ln.split()[9] in held
-                    or ln.split()[9] == "1005"]  # 1005 is pid 1's (unreadable)
-            with open(path, "w") as handle:
-                handle.write("".join(lines[:1] + keep))
+        fakeproc.exit_process(root, pid, keep=[1005])  # 1005 is pid 1's (its fds are unreadable)
 
     def kill(pid, signum):
         sent.append((pid, signum))
         if pid not in stubborn or signum == signal.SIGKILL:
             exit_process(pid)
-    monkeypatch.setattr(port_release.os, "kill", kill)
+    monkeypatch.setattr(signals.os, "kill", kill)
     monkeypatch.setattr(port_release, "KILL_GRACE", 0.2)
     kill.sent = sent
     kill.stubborn = stubborn
+    kill.exit_process = exit_process
+    kill.root = root
     return kill
 
 
@@ -68,8 +61,10 @@ def test_release_terminates_foreign_listeners_only(kills, capsys):
     result, code = run(capsys, {})
     assert code == 0 and result["changed"] is True
     assert kills.sent == [(200, signal.SIGTERM), (300, signal.SIGTERM), (301, signal.SIGTERM)]
-    assert [(t["pid"], t["signal"], t["ports"]) for t in result["terminated"]] == [
-        (200, "SIGTERM", [63000]), (300, "SIGTERM", [62888]), (301, "SIGTERM", [62888])]
+    assert [(t["pid"], t["signal"], t["ports"], t["holders"], t["signal_method"]) for t in result["terminated"]] == [
+        (200, "SIGTERM", [63000], [200], "pid+start_time"), (300, "SIGTERM", [62888], [300, 301], "pid+start_time"),
+        (301, "SIGTERM", [62888], [300, 301], "pid+start_time")]
+    assert (result["terminated"][0]["start_time"], result["terminated"][0]["exe"]) == (5000, "/usr/bin/nc.openbsd")
     assert result["released_ports"] == [62888, 63000] and result["still_held"] == [62889]
     assert "outbound" in result["skipped"][0]["reason"]
     assert result["diff"]["after"]["holders"] == [h for h in result["diff"]["before"]["holders"] if "400" in h]
@@ -77,12 +72,73 @@ def test_release_terminates_foreign_listeners_only(kills, capsys):
     assert second["changed"] is False and len(kills.sent) == 3
 
 
-def test_pid_reused_between_scan_and_signal_is_not_signalled(kills, capsys, monkeypatch):
-    monkeypatch.setattr(procfs, "same_process", lambda identity, root=None: False)
+def reuse_pid_before_pin(monkeypatch, fake_proc, pid, **changes):
+    """Between the scan and the signal, pid becomes another process (or exec's another program)."""
+    root, tree = fake_proc
+    real_pin = signals.Process.pin
+
+    def pin(self):
+        write_process(root, pid, dict(tree["processes"][str(pid)], **changes))
+        return real_pin(self)
+    monkeypatch.setattr(signals.Process, "pin", pin)
+
+
+def test_pid_reused_between_scan_and_signal_is_not_signalled(kills, capsys, monkeypatch, fake_proc):
+    reuse_pid_before_pin(monkeypatch, fake_proc, 200, start_time=5001, comm="bash")
     result, code = run(capsys, {"ports": [63000]})
     assert code == 0 and kills.sent == [] and result["changed"] is False
-    assert result["skipped"][0]["pid"] == 200 and "pid reused" in result["skipped"][0]["reason"]
-    assert result["still_held"] == [63000]
+    assert result["skipped"][0]["pid"] == 200 and "pid reused by another process (bash)" in result["skipped"][0]["reason"]
+    assert result["still_held"] == [63000] and result["terminated"] == []
+
+
+def test_exec_between_scan_and_signal_is_not_signalled(kills, capsys, monkeypatch, fake_proc):
+    reuse_pid_before_pin(monkeypatch, fake_proc, 200, exe="/usr/bin/other")
+    result, code = run(capsys, {"ports": [63000]})
+    assert code == 0 and kills.sent == [] and result["terminated"] == []
+    assert "exec'd since the scan" in result["skipped"][0]["reason"]
+
+
+def test_no_sigkill_when_the_identity_changed_after_sigterm(kills, capsys, monkeypatch, fake_proc):
+    """The holder ignores SIGTERM and exec's another program: the guard refuses SIGKILL, and the entry is
+    a survivor with what happened, not `terminated`."""
+    root, tree = fake_proc
+    kills.stubborn.add(200)
+    real_wait = signals.wait_gone
+
+    def wait_then_exec(processes, seconds):
+        write_process(root, 200, dict(tree["processes"]["200"], exe="/usr/bin/other"))
+        return real_wait(processes, seconds)
+    monkeypatch.setattr(signals, "wait_gone", wait_then_exec)
+    result, code = run(capsys, {"ports": [63000], "timeout": 0.2})
+    assert code == 1 and kills.sent == [(200, signal.SIGTERM)]
+    assert result["terminated"] == []
+    [survivor] = result["survivors"]
+    assert survivor["pid"] == 200 and survivor["signal"] == "SIGTERM"
+    assert "SIGKILL was not sent" in survivor["reason"] and "/usr/bin/other" in survivor["reason"]
+    assert "pid 200" in result["msg"] and "SIGKILL was not sent" in result["msg"]
+
+
+def test_pidfd_path_signals_through_the_pidfd(kills, capsys, monkeypatch):
+    """A kernel with pidfds: the signal goes through the descriptor pinned before the identity check."""
+    pipes = {}
+
+    def pidfd_open(pid):
+        read_end, write_end = os.pipe()
+        pipes[read_end] = (pid, write_end)
+        return read_end
+
+    def pidfd_send_signal(pidfd, signum):
+        pid, write_end = pipes[pidfd]
+        kills.sent.append((pid, signum))
+        kills.exit_process(pid)
+        os.write(write_end, b"x")  # the pidfd polls readable once the process has exited
+    monkeypatch.setattr(signals, "pidfd_open", pidfd_open)
+    monkeypatch.setattr(signals, "pidfd_send_signal", pidfd_send_signal)
+    result, code = run(capsys, {"ports": [63000]})
+    assert code == 0 and kills.sent == [(200, signal.SIGTERM)]
+    assert [(t["pid"], t["signal_method"]) for t in result["terminated"]] == [(200, "pidfd")]
+    for _pid, write_end in pipes.values():
+        os.close(write_end)
 
 
 def test_protected_allow_and_self(kills, capsys, monkeypatch):
@@ -103,6 +159,7 @@ def test_escalation_and_failure_without_it(kills, capsys):
     result, code = run(capsys, {"ports": [63000], "timeout": 0.2, "escalate": False})
     assert code == 1 and "escalate is false" in result["msg"] and "pid 200" in result["msg"]
     assert kills.sent == [(200, signal.SIGTERM)]
+    assert result["terminated"] == [] and [s["pid"] for s in result["survivors"]] == [200]
     result, code = run(capsys, {"ports": [63000], "timeout": 0.2, "signal": "INT"})
     assert code == 0 and kills.sent[1:] == [(200, signal.SIGINT), (200, signal.SIGKILL)]
     assert result["terminated"][0]["signal"] == "SIGKILL"
@@ -115,12 +172,67 @@ def test_escalation_and_failure_without_it(kills, capsys):
     ({"ports": ["abc"]}, ["'abc'"]),
     ({"ports": []}, ["empty"]),
     ({"expected": {"0": ["a"]}}, ["expected key", "'0'"]),
+    ({"ports": ["\u0669"]}, ["ports", "'\u0669'"]),
+    ({"protected": ["a\0b"]}, ["protected", "'a\\x00b'"]),
+    ({"expected": {"63000": [""]}}, ["expected[63000]", "''"]),
     ({"signal": "NOPE"}, ["signal", "'NOPE'"]),
+    ({"signal": "\u0669"}, ["signal", "'\u0669'"]),     # int() would read an Arabic-Indic 9: SIGKILL
+    ({"signal": "0"}, ["signal", "'0'"]),
     ({"timeout": -1}, ["timeout", "-1"]),
+    ({"timeout": "nan"}, ["timeout", "'nan'"]),
+    ({"timeout": "inf"}, ["timeout", "'inf'"]),
+    ({"timeout": 1e308}, ["timeout", "1e+308", "3600"]),
+    ({"timeout": "\u0669"}, ["timeout", "'\u0669'"]),
+    ({"timeout": "1_0"}, ["timeout", "'1_0'"]),
+    ({"timeout": True}, ["timeout", "True"]),
+    ({"timeout": [1]}, ["timeout", "[1]"]),
+    ({"respawn_window": "nan"}, ["respawn_window", "'nan'"]),
+    ({"respawn_window": float("inf")}, ["respawn_window", "inf"]),
+    ({"respawn_window": 601}, ["respawn_window", "601", "600"]),
     ({"allow": ["("]}, ["allow", "'('"]),
+    ({"allow": ["x" * 1001]}, ["allow", "1 to 1000 characters"]),
+    # Ansible's list of str would turn these into names ("1", "{}", "12.5") and drop the default protection
+    ({"protected": [1]}, ["protected", "1"]),
+    ({"protected": [None]}, ["protected", "None"]),
+    ({"protected": 12.5}, ["protected", "12.5"]),
+    ({"protected": True}, ["protected", "True"]),
+    ({"allow": [{}]}, ["allow", "{}"]),
+    ({"allow": 7}, ["allow", "7"]),
+    ({"allow": ["a\nb"]}, ["allow", "'a\\nb'"]),
+    ({"allow": ["a\r\nb"]}, ["allow", "'a\\r\\nb'"]),
+    ({"allow": [""]}, ["allow", "''"]),                  # matches no process: every holder would be skipped
 ])
 def test_bad_input_does_nothing(kills, capsys, args, words):
     result, code = run(capsys, args)
     assert code == 1 and kills.sent == []
     for word in words:
         assert word in result["msg"]
+
+
+def test_a_signal_the_kernel_refuses_is_a_clear_failure(kills, capsys, monkeypatch):
+    """Not root, or a sandbox: kill(2) answers EPERM. The module fails naming the process, no traceback."""
+    def refuse(pid, signum):
+        kills.sent.append((pid, signum))
+        raise PermissionError(1, "Operation not permitted")
+    monkeypatch.setattr(signals.os, "kill", refuse)
+    result, code = run(capsys, {"ports": [63000]})
+    assert code == 1 and result["failed"] and kills.sent == [(200, signal.SIGTERM)]
+    assert result["msg"] == "could not send SIGTERM to pid 200 (nc): [Errno 1] Operation not permitted"
+    assert result["terminated"] == []
+
+
+def test_holders_signalled_before_a_refusal_are_reported(kills, capsys, monkeypatch):
+    """Signals go out one by one: when the kernel refuses the second, the first was already sent, and
+    the result says so instead of dropping it."""
+    real_kill = signals.os.kill
+
+    def refuse_300(pid, signum):
+        if pid == 300:
+            raise PermissionError(1, "Operation not permitted")
+        real_kill(pid, signum)
+    monkeypatch.setattr(signals.os, "kill", refuse_300)
+    result, code = run(capsys, {})
+    assert code == 1 and "could not send SIGTERM to pid 300 (java)" in result["msg"]
+    assert [(s["pid"], s["reason"]) for s in result["survivors"]] == [
+        (200, "signalled; not followed up because the run stopped on an error")]
+    assert result["terminated"] == [] and kills.sent == [(200, signal.SIGTERM)]

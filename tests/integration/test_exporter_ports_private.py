@@ -1,0 +1,149 @@
+"""The exporter_ports runbook (playbooks/remediate_ports.yml, real ansible-playbook) on a private
+namespace host with the agent simulator: no lab needed. The host's /run and /etc/sysctl.d are its own,
+its sysctls are its network namespace's, and everything it ran ends with it.
+
+What these runs prove: a healthy agent is reported with 0 changed; a connection sharing an exporter's
+port with the serving agent (both SO_REUSEADDR) is information, not a failure; a foreign pre-fork
+server is removed whole; and every "done" line of the report is something that ran.
+"""
+import glob
+import json
+import os
+import re
+import shutil
+
+import pytest
+
+from tests.support.nshost import FAULTS, PY, Agent, private_host
+
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network/PID namespaces)"),
+    pytest.mark.skipif(not shutil.which("nsenter"), reason="needs nsenter"),
+]
+
+PROGRAMS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "programs")
+SHARED = os.path.join(PROGRAMS, "shared_socket.py")
+PLAYBOOK = "playbooks/remediate_ports.yml"
+FAST = ["-e", "exporter_ports_kill_timeout=3", "-e", "exporter_ports_agent_timeout=30",
+        "-e", "exporter_ports_collect_logs=never"]
+
+
+@pytest.fixture
+def host():
+    with private_host("exporter-ports-") as h:
+        yield h
+
+
+def remediate(host, *args):
+    run = host.playbook(PLAYBOOK, *(FAST + list(args)))
+    recap = re.search(r"agent\s+: ok=\d+\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)", run.stdout)
+    assert recap, run.stdout[-3000:]
+    return run, int(recap.group(1)), int(recap.group(2))
+
+
+def changed_tasks(run):
+    """Names of the tasks that reported changed, in order."""
+    names = []
+    for block in run.stdout.split("\nTASK [")[1:]:
+        if "\nchanged: [agent]" in block:
+            names.append(block.split("]", 1)[0].split(" : ", 1)[-1])
+    return names
+
+
+def reports(host):
+    docs = []
+    for path in sorted(glob.glob(os.path.join(host.tmp, "reports", "exporter_ports", "*", "agent.json"))):
+        with open(path) as handle:
+            docs.append(json.load(handle))
+    return docs
+
+
+def pids(host):
+    """The pids running in the host, but the probe that lists them."""
+    return set(p["pid"] for p in host.procs() if p["argv"][1:2] != ["-c"])
+
+
+def started_agent(host, flavor):
+    agent = Agent(host, flavor)
+    agent.ctl("start")
+    agent.wait_ready()
+    return agent
+
+
+def test_a_healthy_agent_is_reported_with_nothing_changed(host):
+    agent = started_agent(host, "agentctl")
+    run, changed, failed = remediate(host, "-e", "exporter_ports_home=" + agent.home)
+    assert (changed, failed) == (0, 0), run.stdout[-4000:]
+    [doc] = reports(host)
+    assert doc["status"] == "healthy" and doc["done"] == [], doc
+
+
+@pytest.mark.parametrize("flavor", ["legacy", "agentctl"])
+def test_a_connection_next_to_the_serving_agent_is_information_not_a_failure(host, flavor):
+    """observer binds 62889 with SO_REUSEADDR and connects out before the agent starts; the agent's
+    listener (SO_REUSEADDR too) binds next to it and serves. Nothing is wrong and nothing is signalled."""
+    _peer, peer = host.spawn([PY, SHARED, "2882", "--parent", "peer"])
+    _conn, observer = host.spawn([PY, SHARED, "62889", "--parent", "observer", "--connect", "127.0.0.1:2882"])
+    agent = started_agent(host, flavor)
+    before = pids(host)
+    run, changed, failed = remediate(host, "-e", "exporter_ports_home=" + agent.home)
+    assert failed == 0 and changed == 0, run.stdout[-4000:]
+    assert {observer["parent"], peer["parent"]} <= pids(host) and before <= pids(host)
+    [doc] = reports(host)
+    assert doc["status"] == "healthy" and doc["done"] == []
+    coexisting = [line for s in doc["sections"] for line in s.get("lines", []) if "coexist" in line]
+    assert any("observer (pid %d)" % observer["parent"] in line for line in coexisting), doc["sections"]
+
+
+def test_a_foreign_prefork_server_is_removed_whole_and_a_second_run_changes_nothing(host):
+    agent = Agent(host, "agentctl")
+    _server, rogue = host.spawn([PY, SHARED, "62888", "--parent", "rogue", "--child", "rogue-worker",
+                                 "--child", "rogue-worker", "--address", "0.0.0.0"])
+    agent.ctl("start")
+    everyone = sorted([rogue["parent"]] + rogue["children"])
+    run, changed, failed = remediate(host, "-e", "exporter_ports_home=" + agent.home)
+    assert failed == 0, run.stdout[-4000:]
+    # Only the two steps that change something: reads (detect, verify) never report a change.
+    assert changed_tasks(run) == ["Act | Terminate foreign listeners on the agent's ports",
+                                  "Act | Restart the agent so its guardian takes the children back"], run.stdout
+    assert not set(everyone) & pids(host)
+    agent.wait_ready()
+    [doc] = reports(host)
+    assert doc["status"] == "remediated"
+    terminated = [line for line in doc["done"] if line.startswith("terminated ")]
+    assert sorted(int(re.search(r"pid (\d+)", line).group(1)) for line in terminated) == everyone
+    assert any(line.startswith("start: ") for line in doc["done"]), doc["done"]
+    again, changed, failed = remediate(host, "-e", "exporter_ports_home=" + agent.home)
+    assert (changed, failed) == (0, 0), again.stdout[-4000:]
+    assert reports(host)[-1]["status"] == "healthy"
+
+
+def test_a_dry_run_signals_nothing_and_reports_only_a_plan(host):
+    agent = Agent(host, "agentctl")
+    _rogue, info = host.spawn([PY, os.path.join(FAULTS, "rogue_listener.py"), "62888"])
+    agent.ctl("start")
+    run, _changed, failed = remediate(host, "--check", "-e", "exporter_ports_home=" + agent.home)
+    assert failed == 0, run.stdout[-4000:]
+    assert info["pid"] in pids(host)
+    [doc] = reports(host)
+    assert doc["status"] == "dry-run" and doc["done"] == []
+    assert any("rogue-http (pid %d)" % info["pid"] in line for line in doc["plan"]), doc["plan"]
+
+
+def test_when_the_release_stops_on_a_respawn_done_lists_only_what_ran(host):
+    """A supervisor restarts the holder: the run stops before the agent is touched, so the report
+    must not claim the agent's stop, start or wait."""
+    agent = Agent(host, "agentctl")
+    _sup, supervisor = host.spawn([PY, os.path.join(FAULTS, "respawner.py"), "62888"])
+    agent.ctl("start")
+    run, _changed, failed = remediate(host, "-e", "exporter_ports_home=" + agent.home)
+    assert failed == 1 and "respawned" in run.stdout, run.stdout[-4000:]
+    [doc] = reports(host)
+    assert doc["status"] == "failed" and "respawned" in doc["summary"]
+    assert doc["done"], "the first holder was terminated: that ran"
+    for line in doc["done"]:
+        match = re.match(r"terminated \S+ \(pid (\d+), start time \d+, exe [^)]+\) holding port\(s\) 62888 "
+                         r"with SIG[A-Z]+ via (pidfd|pid\+start_time)$", line)
+        assert match, "a done line that matches nothing that ran: %r" % line
+        assert int(match.group(1)) != supervisor["pid"] and int(match.group(1)) not in pids(host)
+    assert supervisor["pid"] in pids(host)
