@@ -6,7 +6,7 @@ case): an application on client1 holds 17 kazoo sessions of zk's 20 allowed on o
 remediate_zookeeper.yml raises maxClientCnxns 20 -> 40 once with zookeeper_connections_apply=live and
 once with apply=restart, interleaved BENCH_ZK_ROUNDS times (default 3), the ensemble put back to 20
 between runs. Measured per run:
-- relief: the act step, from the first member's step to the last one's end (the role's own timings);
+- relief: the sum of the members' act steps (the role's own timings; live: JMX set + conf check);
 - the whole playbook's wall time;
 - seconds without a leader: `srvr` to every member every 100 ms from the controller, the time between
   samples in which no member said Mode leader;
@@ -74,7 +74,8 @@ def main():
     print("Lab ensemble (3 x ZooKeeper 3.8 over SSH), 17 kazoo sessions of 20 from client1 on one follower; "
           "remediate_zookeeper.yml raises maxClientCnxns 20 -> 40 with `zookeeper_connections_apply=live` and with "
           "`=restart`, interleaved, %d rounds, medians. Relief = the act step (the role's step timings: live = JMX "
-          "set + conf check + zoo.cfg persisted per member; restart = zoo.cfg + restart + quorum gate per member). "
+          "set + conf check per member, zoo.cfg then written on every member at once and counted in the whole "
+          "playbook only; restart = zoo.cfg + restart + quorum gate per member). "
           "Without a leader = `srvr` to every member every 100 ms. Order: live %s; restart %s.\n"
           % (ROUNDS, runs["live"][0]["order"], runs["restart"][0]["order"]))
     print("| measure | live relief | rolling restart | live / restart |")
