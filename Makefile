@@ -82,6 +82,7 @@ $(COLL_LINK):
 lint: setup
 	@rm -rf $(BUILD)/ansible-home/collections/ansible_collections/alertops
 	cd $(ROOT) && $(BIN)/ansible-lint --profile production --offline
+	$(BIN)/python tests/lint/code_shape.py $(ROOT)
 	$(MAKE) --no-print-directory docs-lint
 
 # The docs toolchain (antsibull-docs, Sphinx, the Ansible theme) lives in its own virtualenv: .venv keeps
