@@ -11,10 +11,6 @@ import pytest
 import yaml
 
 from tests.support.lab import lab_with_spec
-
-# Needs the lab's addresses and the lab lock though not the session `lab` fixture (tests/conftest.py marks
-# those): `make test` runs it with the lab's suites, not in parallel with them.
-pytestmark = pytest.mark.lab
 NOATTACH = "-XX:+DisableAttachMechanism"
 SPEC = """
 zookeeper: {max_client_cnxns: 20, four_letter_words: "srvr,mntr,conf,cons,ruok", heap_mb: 96}

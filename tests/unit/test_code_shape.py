@@ -72,4 +72,4 @@ def test_reading_another_roles_private_variables_is_found(tmp_path):
     })
     found = code_shape.private_reads(root)
     assert sorted(found) == ["playbooks/p.yml:3: reads __s_state, a private variable of role s",
-                     "roles/s/tasks/main.yml:3: reads __r_plan, a private variable of role r"]
+                             "roles/s/tasks/main.yml:3: reads __r_plan, a private variable of role r"]
