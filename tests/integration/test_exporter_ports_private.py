@@ -147,3 +147,41 @@ def test_when_the_release_stops_on_a_respawn_done_lists_only_what_ran(host):
         assert match, "a done line that matches nothing that ran: %r" % line
         assert int(match.group(1)) != supervisor["pid"] and int(match.group(1)) not in pids(host)
     assert supervisor["pid"] in pids(host)
+
+
+def test_a_rogue_its_supervisor_restarts_after_4s_is_named_with_the_supervisor_and_the_run_fails_fast(host):
+    """The supervisor restarts the rogue 4 s after it dies (longer than any watch of the freed port), and
+    the agent's ocp_mgragent needs 8 s to bind (it loads its configuration first): the rogue takes 62888
+    back while the agent starts. The run must fail as soon as the rogue holds the port (not when the
+    agent's 90 s timeout runs out) and name the rogue and its supervisor's command line in the failure
+    and in the Markdown report."""
+    agent = Agent(host, "agentctl")
+    _sup, supervisor = host.spawn([PY, os.path.join(FAULTS, "respawner.py"), "62888", "--delay", "4"])
+    agent.ctl("start")
+    with open(os.path.join(agent.home, "conf", "slow_start.json"), "w") as handle:
+        json.dump({"name": "ocp_mgragent", "seconds": 8}, handle)
+    conf = os.path.join(agent.home, "conf", "agent.json")
+    with open(conf) as handle:
+        settings = json.load(handle)
+    settings["python"] = os.path.join(PROGRAMS, "slow_start.py")  # read by the agent's next start
+    with open(conf, "w") as handle:
+        json.dump(settings, handle)
+    [sup_proc] = [p for p in host.procs() if p["pid"] == supervisor["pid"]]
+    sup_cmdline = " ".join(sup_proc["argv"])
+    run, _changed, failed = remediate(host, "-e", "exporter_ports_home=" + agent.home,
+                                      "-e", "exporter_ports_agent_timeout=90")
+    assert failed == 1, run.stdout[-4000:]
+    failure = [block for block in run.stdout.split("\nTASK [")
+               if block.startswith("alertops.remediation.exporter_ports : Act | Restart the agent")]
+    assert failure and "fatal: [agent]" in failure[0], run.stdout[-4000:]
+    message = failure[0]
+    assert "did not become ready within" not in message, "it waited out the timeout: " + message[-2000:]
+    for words in ("ocp_mgragent", "62888", "rogue-http", "supervise-http", sup_cmdline):
+        assert words in message, (words, message[-3000:])
+    [doc] = reports(host)
+    assert doc["status"] == "failed"
+    [markdown] = glob.glob(os.path.join(host.tmp, "reports", "exporter_ports", "*", "agent.md"))
+    with open(markdown) as handle:
+        text = handle.read()
+    assert sup_cmdline in text and "rogue-http (pid" in text, text
+    assert supervisor["pid"] in pids(host), "the supervisor is named, never signalled"
