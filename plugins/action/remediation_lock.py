@@ -45,6 +45,7 @@ def acquire(call, here, wait, clock=time.monotonic, proc=controller_run.PROC):
         extra = {"vouched": holder["token"]}
 
 
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(("path", "state", "owner", "wait", "lease"))
@@ -56,18 +57,21 @@ class ActionModule(ActionBase):
         _valid, args = self.validate_argument_spec(argument_spec=dict(
             path=dict(type="str", required=True),
             state=dict(type="str", choices=["locked", "unlocked"], default="locked"),
-            owner=dict(type="str", default="a remediation run"),
+            owner=dict(type="raw", default="a remediation run"),
             wait=dict(type="raw", default=0),
             lease=dict(type="raw", default=900),
         ))
         result["changed"] = False
+        try:  # here, before anything else, so that check mode refuses what a run would refuse
+            hostlock.lock_path(args["path"])
+            hostlock.one_line("owner", args["owner"], 200)
+            wait = hostlock.seconds(args["wait"], *hostlock.WAIT_RANGE, name="wait")
+            hostlock.seconds(args["lease"], *hostlock.LEASE_RANGE, name="lease")
+        except ValueError as exc:
+            raise AnsibleActionFail(str(exc))
         if self._play_context.check_mode:
             result.update(held=False, msg="check mode: no lock taken or released")
             return result
-        try:
-            wait = hostlock.seconds(args["wait"], 0, 86400)
-        except ValueError as exc:
-            raise AnsibleActionFail("wait: %s" % exc)
         try:
             here = controller_run.current()
         except controller_run.RunUnknown as exc:

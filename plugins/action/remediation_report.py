@@ -57,18 +57,19 @@ class ActionModule(ActionBase):
         self._supports_check_mode = True
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
+        # The names are read as given (report_doc checks them): Ansible's str would make 7 or 3.5 a name.
         _valid, args = self.validate_argument_spec(argument_spec=dict(
-            runbook=dict(type="str", required=True),
+            runbook=dict(type="raw", required=True),
             report=dict(type="raw", required=True),
-            dir=dict(type="str", required=True),
-            run_id=dict(type="str"),
+            dir=dict(type="raw", required=True),
+            run_id=dict(type="raw"),
             lock_broken=dict(type="raw"),
         ))
         host = task_vars["inventory_hostname"]
         check_mode = bool(self._play_context.check_mode)
         try:
             doc = report_doc.check(args["report"])
-            run_id = args["run_id"] or controller_run.run_id(controller_run.current())
+            run_id = controller_run.run_id(controller_run.current()) if args["run_id"] is None else args["run_id"]
             base = report_doc.base_path(args["dir"], args["runbook"], run_id, host)
             report = dict(doc, runbook=args["runbook"], host=host, run_id=run_id, check_mode=check_mode,
                           written_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))

@@ -30,7 +30,7 @@ options:
       - Names (comm or argv[0] basename) of processes never treated as removable, whatever port they hold;
         a process that shares a socket with one of them is never signalled either.
       - When omitted, C([observer, obproxy, obproxyd, ocp_agentd, sshd, systemd, init]).
-      - A given list replaces the default; repeat its names to keep them.
-    type: list
-    elements: str
+      - A given list replaces the default; repeat its names to keep them. Anything but a list of such
+        names (a single name, a number, a list holding a null) is refused.
+    type: raw
 '''

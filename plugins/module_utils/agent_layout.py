@@ -36,16 +36,18 @@ def control_script(home, flavor):
 
 
 def resolve_flavor(home, flavor):
-    """The generation to drive under home ("auto" detects it); ValueError says what is missing."""
+    """The generation to drive under home ("auto" detects it); ValueError names the option (home or
+    flavor) and says what is missing."""
     if not os.path.isdir(home):
-        raise ValueError("OCP-Agent home %s does not exist" % home)
+        raise ValueError("home: OCP-Agent home %s does not exist" % home)
     if flavor == "auto":
         flavor = detect_flavor(home)
         if flavor is None:
-            raise ValueError("no OCP-Agent control script under %s: looked for %s and %s" % (home, AGENTCTL, LEGACY_CTL))
+            raise ValueError("home: no OCP-Agent control script under %s: looked for %s and %s" % (
+                home, AGENTCTL, LEGACY_CTL))
     script = control_script(home, flavor)
     if not os.path.isfile(script):
-        raise ValueError("the %s control script %s is missing" % (flavor, script))
+        raise ValueError("flavor: the %s control script %s is missing under home %s" % (flavor, script, home))
     return flavor
 
 

@@ -52,8 +52,8 @@ TEXT_MAX = 4096
 
 
 def text(option, value):
-    """A path or program name (or None): no NUL or line break, at most TEXT_MAX characters."""
-    if value is not None and (len(value) > TEXT_MAX or any(c in value for c in "\0\n\r")):
-        raise OptionError("%s: %r is not a usable path or name (no NUL or line break, at most %d characters)"
+    """A path or program name (or None): not empty, no NUL or line break, at most TEXT_MAX characters."""
+    if value is not None and (not value or len(value) > TEXT_MAX or any(c in value for c in "\0\n\r")):
+        raise OptionError("%s: %r is not a usable path or name (not empty, no NUL or line break, at most %d characters)"
                           % (option, value[:200], TEXT_MAX))
     return value

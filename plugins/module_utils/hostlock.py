@@ -30,22 +30,52 @@ FLOCK_PATIENCE = 5.0      # ... so a few seconds are plenty even when the caller
 LOCAL_RECHECK = 5.0       # a holder on the caller's controller is re-judged by the caller this often
 CLOCK_BOOTTIME = getattr(time, "CLOCK_BOOTTIME", 7)
 UNREADABLE = "unreadable"  # a record a run left half-written when it died (no one writes without the flock)
+TIME_MAX = 2 ** 33         # seconds: the year 2242, far past any lease, inside every platform's time_t
 
 
 DECIMAL = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,6})?$")
+# Seconds, for the options of the module and of its action plugin alike (checked on both sides: the
+# controller refuses before it contacts the host, in check mode too).
+LEASE_RANGE = (1, 604800)
+WAIT_RANGE = (0, 86400)
 
 
-def seconds(value, low, high):
-    """A duration given as a number or as ASCII digits, finite, within [low, high]; ValueError otherwise."""
+def seconds(value, low, high, name=None):
+    """A duration given as a number or as ASCII digits, finite, within [low, high]; ValueError otherwise
+    (its message starts with the option's `name` when given)."""
+    prefix = "%s: " % name if name else ""
     if isinstance(value, str) and DECIMAL.match(value):
         number = float(value)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
     else:
-        raise ValueError("%r is not a number of seconds (ASCII digits)" % (value,))
+        raise ValueError("%s%r is not a number of seconds (ASCII digits)" % (prefix, value))
     if math.isnan(number) or not low <= number <= high:
-        raise ValueError("%r is outside %s..%s seconds" % (value, low, high))
+        raise ValueError("%s%r is outside %s..%s seconds" % (prefix, value, low, high))
     return number
+
+
+PATH_MAX = 4096
+
+
+def lock_path(value):
+    """The lock file's path: absolute text without NUL or line break, at most PATH_MAX characters (the
+    kernel's limit); ValueError naming path otherwise."""
+    if not isinstance(value, str) or not value.startswith("/") or len(value) > PATH_MAX or \
+            any(c in value for c in "\0\r\n"):
+        raise ValueError("path: %r must be an absolute path of at most %d characters, without NUL or line break"
+                         % (value, PATH_MAX))
+    return value
+
+
+def one_line(name, value, limit, empty=False):
+    """A label that ends up in messages and reports: text of printable characters, at most `limit` of
+    them (at least one unless `empty`); ValueError naming the option and the value otherwise."""
+    if not isinstance(value, str) or len(value) > limit or (not value and not empty) or \
+            any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("%s: %r must be a line of %d to %d printable characters" % (
+            name, value, 0 if empty else 1, limit))
+    return value
 
 
 class LockError(Exception):
@@ -144,12 +174,20 @@ def parse(data):
     if not isinstance(record, dict) or record.get("state") not in ("held", "free"):
         return UNREADABLE
     if record["state"] == "held":
-        numbers = ("acquired_at", "renewed_at", "expires_at")
         if not isinstance(record.get("token"), str) or not isinstance(record.get("owner"), dict):
             return UNREADABLE
-        if not all(isinstance(record.get(k), (int, float)) and not isinstance(record.get(k), bool) for k in numbers):
+        times = [record.get(k) for k in ("acquired_at", "renewed_at", "expires_at")]
+        if "expires_boottime" in record:
+            times.append(record["expires_boottime"])
+        if not all(_a_time(t) for t in times):
             return UNREADABLE
     return record
+
+
+def _a_time(value):
+    """A time this lock's writers write: seconds, finite, from the epoch (or boot) to TIME_MAX. NaN or
+    1e308 would make a lease that never ends (and that no clock or date can show)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= TIME_MAX
 
 
 def serialize(record):

@@ -154,12 +154,7 @@ class PatternParser(object):
     log's zone."""
 
     def __init__(self, pattern, time_format, zone):
-        try:
-            self.regex = re.compile(pattern.encode("utf-8"))
-        except (re.error, OverflowError, RecursionError) as exc:
-            raise LogWindowError("format.pattern=%r is not a valid regular expression: %s" % (pattern, exc))
-        if "ts" not in self.regex.groupindex:
-            raise LogWindowError("format.pattern=%r has no named group (?P<ts>...)" % (pattern,))
+        self.regex = _compile_pattern(pattern)
         self.time_format = time_format
         self.zone = zone
         self.fmt = Format("pattern", self.regex.pattern, self.regex.pattern, search=True)
@@ -185,6 +180,16 @@ class PatternParser(object):
         return utc * US + micro
 
 
+def _compile_pattern(pattern):
+    try:
+        regex = re.compile(pattern.encode("utf-8"))
+    except (re.error, OverflowError, RecursionError) as exc:
+        raise LogWindowError("format.pattern=%r is not a valid regular expression: %s" % (pattern, exc))
+    if "ts" not in regex.groupindex:
+        raise LogWindowError("format.pattern=%r has no named group (?P<ts>...)" % (pattern,))
+    return regex
+
+
 def check_format(spec):
     """The ``format`` option as given, or LogWindowError naming what is wrong with it."""
     if isinstance(spec, dict):
@@ -195,8 +200,15 @@ def check_format(spec):
         for key, limit in (("pattern", MAX_PATTERN), ("time_format", MAX_TIME_FORMAT)):
             value = spec.get(key)
             if not isinstance(value, str) or not value or len(value) > limit or "\x00" in value:
-                raise LogWindowError("format.%s=%r must be a non-empty string of at most %d characters"
-                                     % (key, value, limit))
+                raise LogWindowError("format.%s=%r must be a non-empty string of at most %d characters (format=%r)"
+                                     % (key, value, limit, spec))
+        _compile_pattern(spec["pattern"])
+        try:
+            datetime.datetime.strptime("", spec["time_format"])
+        except ValueError as exc:
+            # strptime reads its format before the text: these two say the format itself is wrong
+            if "bad directive" in str(exc) or "stray %" in str(exc):
+                raise LogWindowError("format.time_format=%r is not a strptime format: %s" % (spec["time_format"], exc))
         return spec
     if spec != "auto" and spec not in FORMAT_NAMES:
         raise LogWindowError("format=%r is not one of auto, %s or a dict with pattern and time_format"

@@ -100,7 +100,7 @@ def parse_names(value, option):
         if not isinstance(name, str) or not name or len(name) > _NAME_MAX or \
                 any(c in name for c in "\0\n\r"):
             raise PortSpecError("%s: %r is not a process name (1-%d characters, no NUL or line break)" % (
-                option, name, _NAME_MAX))
+                option, name if not isinstance(name, str) else name[:_NAME_MAX + 1], _NAME_MAX))
     return list(value)
 
 
@@ -108,12 +108,15 @@ def port_policy_argument_spec():
     """The options every port module declares the same way (documented by doc fragment port_policy).
 
     No argument-spec defaults: the modules apply DEFAULT_* so the defaults live in this file only.
+    `protected` is read as given (type raw): Ansible's list of str would turn 12 or [null] into the names
+    "12" and "None", and a given list replaces the default protection.
     """
     return dict(
         ports=dict(type="list", elements="raw"),
         expected=dict(type="dict"),
-        protected=dict(type="list", elements="str"),
+        protected=dict(type="raw"),
     )
+
 
 
 def policy_from_params(params):

@@ -50,19 +50,23 @@ def _kill_group(proc):
         pass  # the group is gone
 
 
-def run(argv, cwd, seconds):
+def run(argv, cwd, seconds, stdin=None, env=None):
     """Run argv (a list; no shell) in a process group of its own, under one deadline of `seconds`.
 
+    stdin: text fed to the command (written as it reads it, under the same deadline), else it reads
+    /dev/null. env: its environment (default: this process's).
     Returns (rc, stdout, stderr) as text, each cut to its last OUTPUT_LIMIT bytes. Raises OSError when
     it cannot be started and CommandTimeout (after killing the whole group) when it runs too long.
     """
     deadline = time.monotonic() + seconds
-    proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, close_fds=True, start_new_session=True)
+    proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True,
+                            start_new_session=True, env=env)
     output = {proc.stdout: b"", proc.stderr: b""}
     selector = selectors.DefaultSelector()
     for pipe in output:
         selector.register(pipe, selectors.EVENT_READ)
+    feed = _Feed(proc.stdin, stdin, selector) if stdin is not None else None
     exited_at = None
     try:
         while selector.get_map():
@@ -75,6 +79,9 @@ def run(argv, cwd, seconds):
                 if now - exited_at >= SETTLE:
                     break
             for key, _event in selector.select(min(0.2, deadline - now)):
+                if feed is not None and key.fileobj is proc.stdin:
+                    feed.write()
+                    continue
                 chunk = os.read(key.fileobj.fileno(), 65536)
                 if chunk:
                     output[key.fileobj] = (output[key.fileobj] + chunk)[-OUTPUT_LIMIT:]
@@ -87,12 +94,33 @@ def run(argv, cwd, seconds):
             raise CommandTimeout(argv, seconds, *_texts(proc, output))
     finally:
         selector.close()
-        for pipe in output:
+        for pipe in list(output) + ([proc.stdin] if proc.stdin else []):
             pipe.close()
         if proc.poll() is None:
             proc.wait()  # killed above: reap it
     out, err = _texts(proc, output)
     return proc.returncode, out, err
+
+
+class _Feed(object):
+    """The command's input, written whenever its pipe takes more (never blocking on a command that does
+    not read), closed once all is written or the command is gone."""
+
+    def __init__(self, pipe, text, selector):
+        self.pipe, self.data, self.selector = pipe, memoryview(text.encode("utf-8")), selector
+        os.set_blocking(pipe.fileno(), False)
+        selector.register(pipe, selectors.EVENT_WRITE)
+
+    def write(self):
+        try:
+            self.data = self.data[os.write(self.pipe.fileno(), self.data[:65536]):]
+        except BlockingIOError:
+            return
+        except (BrokenPipeError, ConnectionResetError):
+            self.data = self.data[:0]  # it exited without reading: its status and output say why
+        if not self.data:
+            self.selector.unregister(self.pipe)
+            self.pipe.close()
 
 
 def _texts(proc, output):

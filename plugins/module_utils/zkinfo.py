@@ -9,7 +9,7 @@ import time
 
 from ansible_collections.alertops.remediation.plugins.module_utils.zkconns import count_by_ip, idle_by_ip, saturation
 from ansible_collections.alertops.remediation.plugins.module_utils.zkerrors import (
-    ZkAdminError, ZkConnectionClosedError, ZkError, ZkNotServingError, ZkWhitelistError,
+    ZkAdminError, ZkConnectError, ZkConnectionClosedError, ZkError, ZkNotServingError, ZkWhitelistError,
 )
 from ansible_collections.alertops.remediation.plugins.module_utils.zkreplies import conf_max_client_cnxns, reply_int
 
@@ -107,6 +107,11 @@ def gather_info(client, threshold_percent=80, idle_min_age=None, now_ms=None):
             conns = via_admin("connections")
             if conns is not None:
                 info["source"] = "admin"
+    except ZkConnectError as exc:
+        if not admin_errors:
+            raise
+        # The AdminServer may have spent the deadline: say so, not only what found no time left after it.
+        raise ZkConnectError("%s; before that the AdminServer fallback failed: %s" % (exc, "; ".join(admin_errors)))
     except ZkNotServingError:
         info["mode"] = "not_serving"
         info["messages"].append("ZooKeeper at %s:%d is running but not serving requests (no quorum or "

@@ -17,11 +17,10 @@ __metaclass__ = type
 import json
 import os
 import shutil
-import signal
-import subprocess
 import tempfile
 import time
 
+from ansible_collections.alertops.remediation.plugins.module_utils import safeio
 from ansible_collections.alertops.remediation.plugins.module_utils.zkjvm import JmxFailure
 
 JAVA_CLASS = "AlertopsZkJmx"
@@ -302,20 +301,18 @@ def _env(workdir):
 
 
 def _run(argv, text, deadline, env, cwd):
-    """(returncode, stdout, stderr) of argv fed ``text``; JmxFailure('timeout') at the deadline, after its
-    whole process group (started here) is killed."""
+    """(returncode, stdout, stderr) of argv fed ``text``, each output its last 64 KiB (the answer comes
+    last); JmxFailure('timeout') at the deadline, after its whole process group is killed, and
+    JmxFailure('no_jdk') when it cannot be started at all."""
     left = deadline - time.monotonic()
     if left <= 0:
         raise JmxFailure("timeout", "the deadline passed before %s could start" % argv[0])
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            cwd=cwd, start_new_session=True)
     try:
-        out, err = proc.communicate(text.encode("utf-8"), timeout=left)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
+        return safeio.run(argv, cwd, left, stdin=text, env=env)
+    except safeio.CommandTimeout:
         raise JmxFailure("timeout", "%s did not finish within the deadline: killed" % os.path.basename(argv[0]))
-    return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    except OSError as exc:
+        raise JmxFailure("no_jdk", "%s cannot be run: %s" % (argv[0], exc.strerror or exc))
 
 
 def run_program(jdk, request, deadline):

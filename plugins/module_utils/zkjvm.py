@@ -150,7 +150,7 @@ def find_server(pid=None, conf_path=None, proc="/proc"):
                              % (pid, " or ".join(ZOOKEEPER_MAIN_CLASSES),
                                 repr(" ".join(argv)[:300]) if argv else "empty (a kernel thread or an exiting process)"))
         if conf_path and not serves_config(server, conf_path, proc):
-            raise JmxFailure("no_server", "the ZooKeeper server with pid %d runs %s, not %s"
+            raise JmxFailure("no_server", "conf_path: the ZooKeeper server with pid %d runs %s, not %s"
                              % (pid, server["config"], conf_path))
         return server
     servers = list_servers(proc)
@@ -160,8 +160,9 @@ def find_server(pid=None, conf_path=None, proc="/proc"):
         matching = servers
     listing = ", ".join("pid %d (%s)" % (s["pid"], s["config"]) for s in servers) or "none"
     if not matching:
-        raise JmxFailure("no_server", "no running ZooKeeper server%s; ZooKeeper servers found: %s"
-                         % (" with %s on its command line" % conf_path if conf_path else "", listing))
+        raise JmxFailure("no_server", "%sno running ZooKeeper server%s; ZooKeeper servers found: %s"
+                         % ("conf_path: " if conf_path else "",
+                            " with %s on its command line" % conf_path if conf_path else "", listing))
     if len(matching) > 1:
         raise JmxFailure("several_servers", "%d ZooKeeper servers run here (%s): give pid or conf_path to choose"
                          % (len(matching), ", ".join("pid %d (%s)" % (s["pid"], s["config"]) for s in matching)))

@@ -12,7 +12,9 @@ __metaclass__ = type
 
 import math
 import re
+import socket
 
+from ansible_collections.alertops.remediation.plugins.module_utils import argcheck, zkhttp
 from ansible_collections.alertops.remediation.plugins.module_utils.zookeeper import (
     DEFAULT_PORT, DEFAULT_TIMEOUT, ZkClient, is_ip, make_ssl_context,
 )
@@ -21,6 +23,9 @@ MAX_TIMEOUT = 3600
 _DIGITS = re.compile(r"[0-9]{1,12}\Z")
 _DECIMAL = re.compile(r"[0-9]{1,12}(?:\.[0-9]{0,12})?\Z|\.[0-9]{1,12}\Z")
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.\-]{0,252})\Z")
+# A name made of numbers only: the resolver reads it as an IPv4 address in one of inet_aton's forms
+# ("12" is 0.0.0.12, "0177.0.0.1" is 127.0.0.1), so it is no host name; an address is given as one.
+_NUMERIC_NAME = re.compile(r"(?:[0-9]+|0[xX][0-9A-Fa-f]*)(?:\.(?:[0-9]+|0[xX][0-9A-Fa-f]*))*\.?\Z")
 
 
 def integer(option, value, low, high):
@@ -60,21 +65,44 @@ def percent(option, value):
 
 def host(option, value):
     """A host name or an IP literal: no spaces, control characters or URL parts."""
-    if isinstance(value, str) and (_HOST.match(value) or is_ip(value)):
+    if isinstance(value, str) and (is_ip(value) or _HOST.match(value) and not _NUMERIC_NAME.match(value)):
         return value
     raise ValueError("%s must be a host name or IP address, got %r" % (option, value))
 
 
 def ip_address(option, value):
+    """An IP address this host has: one a socket can be bound to (else every connection fails later)."""
     if isinstance(value, str) and is_ip(value):
+        family = socket.AF_INET6 if ":" in value else socket.AF_INET
+        try:
+            address = socket.getaddrinfo(value, 0, family, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST)[0][4]
+            probe = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                probe.bind(address)
+            finally:
+                probe.close()
+        except (OSError, socket.error) as exc:
+            raise ValueError("%s must be an IP address of this host, got %r: %s" % (option, value, exc))
         return value
     raise ValueError("%s must be an IP address of this host, got %r" % (option, value))
+
+
+def tls_paths(params):
+    """The TLS file options as given (None when not given), each checked as a path: not empty, no NUL or
+    line break, bounded; whether each is a regular file is checked where it is read."""
+    paths = {}
+    for option in ("tls_ca_path", "tls_cert_path", "tls_key_path"):
+        value = params.get(option)
+        if value is not None and not value:
+            raise ValueError("%s: %r is not a path" % (option, value))
+        paths[option] = argcheck.text(option, value)
+    return paths
 
 
 def zookeeper_argument_spec():
     """Connection options shared by the zookeeper modules (doc fragment alertops.remediation.zookeeper)."""
     return dict(
-        host=dict(type="str", default="127.0.0.1"),
+        host=dict(type="raw", default="127.0.0.1"),  # as given: Ansible's str would make YAML's yes "True"
         port=dict(type="raw", default=DEFAULT_PORT),
         admin_url=dict(type="str"),
         source_address=dict(type="str"),
@@ -97,11 +125,15 @@ def client_from_params(params):
     source = params.get("source_address")
     if source is not None:
         source = ip_address("source_address", source)
+    paths = tls_paths(params)
     context = None
     if params.get("tls"):
-        context = make_ssl_context(params.get("tls_ca_path"), params.get("tls_cert_path"),
-                                   params.get("tls_key_path"), params.get("validate_certs", True))
-    admin_tls = dict(validate_certs=params.get("validate_certs", True), ca_path=params.get("tls_ca_path"),
-                     client_cert=params.get("tls_cert_path"), client_key=params.get("tls_key_path"))
-    return ZkClient(address, port, timeout, source, ssl_context=context, admin_url=params.get("admin_url"),
+        context = make_ssl_context(paths["tls_ca_path"], paths["tls_cert_path"], paths["tls_key_path"],
+                                   params.get("validate_certs", True))
+    admin_tls = dict(validate_certs=params.get("validate_certs", True), ca_path=paths["tls_ca_path"],
+                     client_cert=paths["tls_cert_path"], client_key=paths["tls_key_path"])
+    admin_url = params.get("admin_url")
+    if admin_url is not None:
+        zkhttp.split_admin_url(admin_url)  # given, so checked (an empty one is not "no AdminServer")
+    return ZkClient(address, port, timeout, source, ssl_context=context, admin_url=admin_url,
                     admin_tls=admin_tls, total_timeout=timeout)

@@ -86,8 +86,9 @@ def _unescape(text):
 
 
 # Java: the key ends at the first unescaped '=', ':' or white space; then white space, at most one '=' or
-# ':', white space again. One regex keeps it linear however long the line.
-_KEY_SPLIT_RE = re.compile(r"[ \t\f]*((?:\\.|[^=: \t\f\\])*)[ \t\f]*(?:[=:][ \t\f]*)?", re.S)
+# ':', white space again. One regex keeps it linear however long the line; the key is written as runs of
+# plain characters between escapes (not one alternation per character), so a long key costs little.
+_KEY_SPLIT_RE = re.compile(r"[ \t\f]*([^=: \t\f\\]*(?:\\.[^=: \t\f\\]*)*)[ \t\f]*(?:[=:][ \t\f]*)?", re.S)
 
 
 def _split_key(logical):
@@ -233,7 +234,10 @@ def validate(key, value):
     """Return the value as it will be written; raise ZooCfgError naming the bad key or value."""
     if not isinstance(key, str) or not _KEY_RE.match(key):
         raise ZooCfgError("invalid zoo.cfg key %r (letters, digits, '.', '_' and '-' only)" % (key,))
-    text = value_to_str(value)
+    try:
+        text = value_to_str(value)
+    except ZooCfgError as exc:
+        raise ZooCfgError("%s: %s" % (key, exc))
     control = _CONTROL_RE.search(text)
     if control:
         raise ZooCfgError("%s: value must be a single line without control characters (found %r), got %r"

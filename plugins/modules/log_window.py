@@ -127,7 +127,7 @@ options:
     default: auto
   dest:
     description:
-      - Path of the tar.gz bundle to write on the host. Its directory must exist. Written with mode
+      - Absolute path of the tar.gz bundle to write on the host. Its directory must exist. Written with mode
         C(0600) through a temporary file in the same directory and an atomic rename, both relative to
         the directory opened once.
       - An existing O(dest) must be a regular file. A symbolic link on the way to its directory must be
@@ -324,10 +324,13 @@ from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_zon
 MAX_PATH = 4096
 
 
-def _text(what, value):
-    if not isinstance(value, str) or not value or "\x00" in value or len(value) > MAX_PATH:
-        raise LogWindowError("%s=%r must be a non-empty path without NUL bytes, at most %d characters"
-                             % (what, value, MAX_PATH))
+def _text(what, value, absolute=False):
+    """A path: text, not empty, no NUL or line break, at most MAX_PATH characters; absolute when asked
+    (a relative dest would land in whatever the module's working directory is)."""
+    if not isinstance(value, str) or not value or len(value) > MAX_PATH or any(c in value for c in "\x00\r\n") \
+            or (absolute and not value.startswith("/")):
+        raise LogWindowError("%s=%r must be a non-empty %spath without NUL bytes or line breaks, at most %d characters"
+                             % (what, value, "absolute " if absolute else "", MAX_PATH))
     return value
 
 
@@ -359,7 +362,7 @@ class LogWindow(object):
         if not p["paths"]:
             raise LogWindowError("paths=[] names no file; give at least one log file or glob")
         paths = [_text("paths", path) for path in p["paths"]]
-        dest = Destination(_text("dest", p["dest"]))
+        dest = Destination(_text("dest", p["dest"], absolute=True))
         try:
             return self.collect(paths, dest, zone, at, start, end, fmt, max_bytes, max_total)
         finally:

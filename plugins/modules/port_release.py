@@ -30,11 +30,10 @@ author: alertops (@alertops)
 options:
   allow:
     description:
-      - When given, only holders whose comm or argv[0] basename fully matches one of these names or
-        regular expressions (at most 1000 characters each) may be terminated; other foreign holders are
-        skipped, and so are the other holders of their sockets.
-    type: list
-    elements: str
+      - When given, a list of names or regular expressions (1 to 1000 characters each, no control
+        character); only holders whose comm or argv[0] basename fully matches one of them may be
+        terminated; other foreign holders are skipped, and so are the other holders of their sockets.
+    type: raw
   signal:
     description: Signal sent first, by name (C(TERM), C(SIGINT)) or number, in ASCII.
     type: raw
@@ -350,11 +349,18 @@ class PortRelease(object):
 
 
 def parse_allow(patterns):
+    """Compiled full-match patterns of the allow list (read as given: Ansible's list of str would turn 7
+    or [{}] into the patterns "7" and "{}")."""
+    if patterns is None:
+        return []
+    if not isinstance(patterns, list):
+        raise ValueError("allow: %r is not a list of names or regular expressions" % (patterns,))
     allow = []
-    for pattern in patterns or []:
-        if len(pattern) > _ALLOW_MAX or "\0" in pattern:
-            raise ValueError("allow: %r is not a name or regular expression (at most %d characters, no NUL)" % (
-                pattern[:80], _ALLOW_MAX))
+    for pattern in patterns:
+        if not isinstance(pattern, str) or not pattern or len(pattern) > _ALLOW_MAX or \
+                any(ord(c) < 32 or ord(c) == 127 for c in pattern):
+            raise ValueError("allow: %r is not a name or regular expression (1 to %d characters, no control "
+                             "character)" % (pattern[:80] if isinstance(pattern, str) else pattern, _ALLOW_MAX))
         try:
             allow.append(re.compile("(?:%s)\\Z" % pattern))
         except (re.error, RecursionError, OverflowError) as exc:
@@ -365,7 +371,7 @@ def parse_allow(patterns):
 def main():
     argument_spec = portspec.port_policy_argument_spec()
     argument_spec.update(
-        allow=dict(type="list", elements="str"),
+        allow=dict(type="raw"),
         signal=dict(type="raw", default="TERM"),
         timeout=dict(type="raw", default=10),
         escalate=dict(type="bool", default=True),

@@ -35,8 +35,10 @@ options:
     choices: [locked, unlocked]
     default: locked
   owner:
-    description: Who takes the lock, for humans (for example the runbook); written into the lock.
-    type: str
+    description:
+      - Who takes the lock, for humans (for example the runbook); written into the lock. One line of text
+        (at most 200 characters); a number, a list or a mapping is refused, not turned into text.
+    type: raw
     default: a remediation run
   lease:
     description:
@@ -66,8 +68,8 @@ options:
         token (the action plugin proved that its owner is gone).
     type: str
   break_reason:
-    description: Internal, set by the action plugin. Why the owner of O(break_token) is gone.
-    type: str
+    description: Internal, set by the action plugin. Why the owner of O(break_token) is gone; one line of text.
+    type: raw
   vouched:
     description:
       - Internal, set by the action plugin. The token of a holder on this controller that was just found
@@ -160,38 +162,49 @@ DIGITS = re.compile(r"^[0-9]{1,19}$")
 IDENTITY = {"hostname": str, "boot_id": str, "pid_ns": str, "pid": int, "start_ticks": int, "started_at": str}
 
 
-def seconds(module, name, low, high):
-    try:
-        return hostlock.seconds(module.params[name], low, high)
-    except ValueError as exc:
-        module.fail_json(msg="%s: %s" % (name, exc))
-
-
-def line(module, name, value, limit):
-    """A printable line of at most `limit` characters (it ends up in messages and reports)."""
-    if not isinstance(value, str) or len(value) > limit or any(ord(c) < 32 or ord(c) == 127 for c in value):
-        module.fail_json(msg="%s: %r must be a line of at most %d printable characters" % (name, value, limit))
-    return value
-
-
-def controller(module):
-    given = module.params["controller"] or {}
+def controller(given):
+    """The controller identity the action plugin sends, checked key by key; ValueError naming the key."""
+    given = {} if given is None else given
     unknown = sorted(set(given) - set(IDENTITY))
     if unknown:
-        module.fail_json(msg="controller: unknown key(s) %s (known: %s)" % (", ".join(unknown), ", ".join(sorted(IDENTITY))))
+        raise ValueError("controller: unknown key(s) %s (known: %s)" % (", ".join(unknown), ", ".join(sorted(IDENTITY))))
     clean = {}
     for key, value in given.items():
         name = "controller.%s" % key
         if IDENTITY[key] is int:
             if isinstance(value, bool) or not isinstance(value, (int, str)) or not DIGITS.match(str(value)):
-                module.fail_json(msg="%s: %r is not a whole number (ASCII digits)" % (name, value))
+                raise ValueError("%s: %r is not a whole number (ASCII digits)" % (name, value))
             value = int(value)
             if not 0 < value < 2 ** 63:
-                module.fail_json(msg="%s: %r is out of range" % (name, value))
+                raise ValueError("%s: %r is out of range" % (name, value))
         else:
-            value = line(module, name, value, 256)
+            value = hostlock.one_line(name, value, 256)
         clean[key] = value
     return clean
+
+
+def options(params):
+    """Every option checked, whatever the state (a value no run may use is refused, not ignored);
+    ValueError naming the option and the value."""
+    if params["token"] is None:
+        raise ValueError("token: missing; the action plugin sets it (run the task on a controller with this collection)")
+    for name in ("token", "break_token", "vouched"):
+        if params[name] is not None and not TOKEN.match(params[name]):
+            raise ValueError("%s: %r must be 8 to 128 letters, digits, '-' or '_'" % (name, params[name]))
+    identity = controller(params["controller"])
+    return {
+        "path": hostlock.lock_path(params["path"]),
+        "lease": hostlock.seconds(params["lease"], *hostlock.LEASE_RANGE, name="lease"),
+        "wait": hostlock.seconds(params["wait"], *hostlock.WAIT_RANGE, name="wait"),
+        "request": {
+            "token": params["token"], "controller": identity,
+            "owner": {"label": hostlock.one_line("owner", params["owner"], 200), "controller": identity},
+            "break_token": params["break_token"], "vouched": params["vouched"],
+            "break_reason": hostlock.one_line("break_reason", "" if params["break_reason"] is None
+                                              else params["break_reason"], 1024, empty=True),
+        },
+    }
+
 
 
 def main():
@@ -199,42 +212,28 @@ def main():
         argument_spec=dict(
             path=dict(type="path", required=True),
             state=dict(type="str", choices=["locked", "unlocked"], default="locked"),
-            owner=dict(type="str", default="a remediation run"),
+            owner=dict(type="raw", default="a remediation run"),
             lease=dict(type="raw", default=900),
             wait=dict(type="raw", default=0),
             # The token names the run (derived from public facts of the controller process); not a secret.
             token=dict(type="str", no_log=False),
             controller=dict(type="dict"),
             break_token=dict(type="str", no_log=False),
-            break_reason=dict(type="str"),
+            break_reason=dict(type="raw"),
             vouched=dict(type="str"),
         ),
         supports_check_mode=True,
     )
-    params = module.params
-    path = params["path"]
-    if not path.startswith("/") or "\0" in path:
-        module.fail_json(msg="path: %r must be an absolute path" % path)
-    if params["token"] is None:
-        module.fail_json(msg="token: missing; the action plugin sets it (run the task on a controller with this collection)")
-    for name in ("token", "break_token", "vouched"):
-        if params[name] is not None and not TOKEN.match(params[name]):
-            module.fail_json(msg="%s: %r must be 8 to 128 letters, digits, '-' or '_'" % (name, params[name]))
     try:
-        if params["state"] == "unlocked":
-            outcome = hostlock.release(path, params["token"], check_mode=module.check_mode)
+        given = options(module.params)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    path = given["path"]
+    try:
+        if module.params["state"] == "unlocked":
+            outcome = hostlock.release(path, given["request"]["token"], check_mode=module.check_mode)
             module.exit_json(changed=False, path=path, held=False, **outcome)
-        request = {
-            "token": params["token"],
-            "owner": {"label": line(module, "owner", params["owner"], 200), "controller": controller(module)},
-            "break_token": params["break_token"],
-            "break_reason": line(module, "break_reason", params["break_reason"] or "", 1024),
-            "vouched": params["vouched"],
-        }
-        request["controller"] = request["owner"]["controller"]
-        lease = seconds(module, "lease", 1, 604800)
-        wait = seconds(module, "wait", 0, 86400)
-        outcome = hostlock.acquire(path, request, lease, wait, check_mode=module.check_mode)
+        outcome = hostlock.acquire(path, given["request"], given["lease"], given["wait"], check_mode=module.check_mode)
     except hostlock.LockError as exc:
         module.fail_json(msg="path: %s" % exc, path=path, held=False)
     record = outcome.pop("record")

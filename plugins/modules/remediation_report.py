@@ -19,8 +19,10 @@ description:
 author: alertops (@alertops)
 options:
   runbook:
-    description: Name of the runbook (the calling role), a folder of the report directory.
-    type: str
+    description:
+      - Name of the runbook (the calling role), a folder of the report directory. Lower-case letters,
+        digits and C(_), starting with a letter; text only (a number is refused, not turned into a name).
+    type: raw
     required: true
   report:
     description:
@@ -38,13 +40,15 @@ options:
       - Directory on the controller that receives the reports. The runbook roles default it with the
         lookup P(alertops.remediation.report_dir#lookup) (C($ALERTOPS_REPORT_DIR), else C(./reports) under the
         directory ansible-playbook was started from).
-    type: str
+      - A path as text; a relative one is taken from the directory ansible-playbook was started from.
+    type: raw
     required: true
   run_id:
     description:
       - Names the run's folder. Default the start of the ansible-playbook run (UTC) and its pid, the same
         for every host and every C(serial) batch of the run.
-    type: str
+      - 1 to 128 letters, digits, C(_), C(.), C(:), C(+) or C(-), starting with a letter or digit; text only.
+    type: raw
   lock_broken:
     description:
       - The RV(alertops.remediation.remediation_lock#module:broke) result of the lock when this run broke a

@@ -23,6 +23,7 @@ description:
     path that is not a regular file (a FIFO, a directory), a directory that cannot be written or a value
     that fails validation is an error naming the path or value, and the file is left untouched.
   - When O(path) is a symbolic link, the file it points to is edited and the link stays a link.
+  - The diff shows the whole file, or for a file over 1 MiB the lines of the changed keys only.
   - With ZooKeeper 3.5+ dynamic configuration (C(dynamicConfigFile) in the file), the ensemble's
     membership (C(server.N), C(group.N), C(weight.N)) lives in the dynamic file, which ZooKeeper rewrites
     on every reconfig, so those keys are refused with a message pointing to ZooKeeper's C(reconfig). So are
@@ -38,7 +39,7 @@ extends_documentation_fragment:
 options:
   path:
     description:
-      - Path of the zoo.cfg file. It must exist and be a regular file, or a link to one.
+      - Absolute path of the zoo.cfg file. It must exist and be a regular file, or a link to one.
     type: path
     required: true
   settings:
@@ -123,13 +124,14 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.alertops.remediation.plugins.module_utils import zoocfg
+from ansible_collections.alertops.remediation.plugins.module_utils import argcheck, zoocfg
 from ansible_collections.alertops.remediation.plugins.module_utils.regular_file import (
     NotRegularFileError, read_regular_file,
 )
 
 # zoo.cfg files are a few KiB; the bound only keeps a wrong path from filling memory.
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
+DIFF_MAX_BYTES = 1024 * 1024
 
 
 class ZooCfgManager(object):
@@ -146,18 +148,20 @@ class ZooCfgManager(object):
         self.changes = []
         self.result = dict(changed=False, path=self.path, target=self.target, changes=[], settings={})
 
-    def fail(self, msg):
-        self.module.fail_json(msg=msg, **self.result)
+    def fail(self, option, msg):
+        """Fail naming the option the trouble comes from: path (the file, its directory, what it names) or
+        settings (a key or value)."""
+        self.module.fail_json(msg="%s: %s" % (option, msg), **self.result)
 
     def _read(self, path, what):
         try:
             return read_regular_file(path, MAX_CONFIG_BYTES)
         except NotRegularFileError as exc:
-            self.fail("%s cannot be used: %s" % (what, exc))
+            self.fail("path", "%s cannot be used: %s" % (what, exc))
         except (IOError, OSError) as exc:
             if not os.path.lexists(path):
-                self.fail("%s %s does not exist" % (what, path))
-            self.fail("cannot read %s %s: %s" % (what, path, exc.strerror or exc))
+                self.fail("path", "%s %s does not exist" % (what, path))
+            self.fail("path", "cannot read %s %s: %s" % (what, path, exc.strerror or exc))
 
     def read(self):
         what = "zoo.cfg" if self.target == self.path else "zoo.cfg (%s, a link to)" % self.path
@@ -175,34 +179,43 @@ class ZooCfgManager(object):
                 text = zoocfg.decode(self._read(dynamic, "the dynamic configuration file"))
                 zoocfg.check_dynamic(settings, dynamic, text)
         except zoocfg.ZooCfgError as exc:
-            self.fail("%s; %s left unchanged" % (exc, self.target))
+            self.fail("settings", "%s; %s left unchanged" % (exc, self.target))
 
     def plan(self, settings):
         before = zoocfg.decode(self.before_bytes)
         try:
             self.after_text, self.changes = zoocfg.set_keys(before, settings)
         except zoocfg.ZooCfgError as exc:
-            self.fail("invalid setting for %s: %s; file left unchanged" % (self.target, exc))
+            self.fail("settings", "invalid setting for %s: %s; file left unchanged" % (self.target, exc))
         self.check_dynamic(before, settings)
         effective = zoocfg.to_dict(self.after_text)
         self.result["settings"] = dict((k, effective.get(k)) for k in settings)
         self.result["changes"] = self.changes
         self.result["changed"] = bool(self.changes)
         if self.changes and self.module._diff:
-            self.result["diff"] = dict(before=before, after=self.after_text,
-                                       before_header=self.target, after_header=self.target)
+            self.result["diff"] = self.diff(before)
+
+    def diff(self, before):
+        """The whole texts; for a file over DIFF_MAX_BYTES only the lines of the changed keys (the whole
+        texts would make an answer many times the file's size)."""
+        if max(len(before), len(self.after_text)) <= DIFF_MAX_BYTES:
+            return dict(before=before, after=self.after_text, before_header=self.target, after_header=self.target)
+        header = "%s (changed keys only: the file has %d bytes)" % (self.target, len(self.before_bytes))
+        return dict(before="".join("%s=%s\n" % (c["key"], c["before"]) for c in self.changes if c["before"] is not None),
+                    after="".join("%s=%s\n" % (c["key"], c["after"]) for c in self.changes),
+                    before_header=header, after_header=header)
 
     def write(self):
         if not self.changes or self.module.check_mode:
             return
         # Verify before acting: the file must still be what the plan was computed from.
         if self._read(self.target, "zoo.cfg") != self.before_bytes:
-            self.fail("zoo.cfg %s changed while this module ran; nothing written" % self.target)
+            self.fail("path", "zoo.cfg %s changed while this module ran; nothing written" % self.target)
         directory = os.path.dirname(self.target)
         try:
             fd, tmp = tempfile.mkstemp(prefix=".zoo.cfg.", dir=directory)
         except (IOError, OSError) as exc:
-            self.fail("cannot write zoo.cfg %s: no temporary file in %s: %s; file left unchanged"
+            self.fail("path", "cannot write zoo.cfg %s: no temporary file in %s: %s; file left unchanged"
                       % (self.target, directory, exc.strerror or exc))
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -214,7 +227,7 @@ class ZooCfgManager(object):
             # atomic_move keeps the destination's mode, owner and SELinux context.
             self.module.atomic_move(tmp, self.target, unsafe_writes=False)
         except (IOError, OSError) as exc:
-            self.fail("cannot write zoo.cfg %s: %s; file left unchanged" % (self.target, exc))
+            self.fail("path", "cannot write zoo.cfg %s: %s; file left unchanged" % (self.target, exc))
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
@@ -225,7 +238,7 @@ class ZooCfgManager(object):
             return self.module.backup_local(self.target)
         except Exception as exc:  # ansible-core >= 2.19 raises a bare Exception chained to the OSError
             cause = exc.__cause__ or exc
-            self.fail("cannot back up zoo.cfg %s next to it: %s; file left unchanged" % (self.target, cause))
+            self.fail("backup", "cannot back up zoo.cfg %s next to it: %s; file left unchanged" % (self.target, cause))
 
     def _sync_directory(self, directory):
         """The rename is durable only once the directory entry is on disk."""
@@ -252,6 +265,12 @@ def main():
         ),
         supports_check_mode=True,
     )
+    try:
+        if not argcheck.text("path", module.params["path"]).startswith("/"):
+            raise ValueError("path: %r is not an absolute path (a relative one depends on the module's working "
+                             "directory on the host)" % module.params["path"])
+    except ValueError as exc:  # OptionError is one
+        module.fail_json(msg=str(exc))
     if not module.params["settings"]:
         module.fail_json(msg="settings must name at least one key")
     manager = ZooCfgManager(module)

@@ -227,7 +227,11 @@ def main():
     try:
         info = gather_info(client, threshold, idle_min_age=idle_min_age)
     except ZkError as exc:
-        module.fail_json(msg=str(exc), host=client.host, port=client.port)
+        msg = str(exc)
+        where = "%s:%d" % (client.host, client.port)
+        if where not in msg:  # a reply that is not what ZooKeeper sends: say which server sent it
+            msg = "ZooKeeper at %s: %s" % (where, msg)
+        module.fail_json(msg=msg, host=client.host, port=client.port)
     messages = info.pop("messages")
     for text in messages:
         if "closed it at once" in text:

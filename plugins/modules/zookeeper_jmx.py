@@ -59,13 +59,15 @@ options:
     type: str
   jmx_user:
     description:
-      - User for a JMX service URL that requires authentication.
-    type: str
+      - User for a JMX service URL that requires authentication; one line of text.
+    type: raw
   jmx_password:
     description:
-      - Password of O(jmx_user). It is passed to the Java program on its standard input, never on a
-        command line.
-    type: str
+      - Password of O(jmx_user), one line of text. It is passed to the Java program on its standard input,
+        never on a command line.
+      - A number or a boolean is refused rather than turned into text (YAML reads an unquoted C(0123) as 83
+        and C(no) as false); quote the password.
+    type: raw
   java:
     description:
       - Path of the java launcher to use.
@@ -177,7 +179,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.alertops.remediation.plugins.module_utils import zkjmx, zkjvm, zkparams
+from ansible_collections.alertops.remediation.plugins.module_utils import argcheck, zkjmx, zkjvm, zkparams
 from ansible_collections.alertops.remediation.plugins.module_utils.zkreplies import JAVA_INT_MAX
 
 PID_MAX = 4194304  # the kernel's highest pid_max
@@ -185,14 +187,22 @@ MAX_TIMEOUT = 3600
 MAX_TEXT = 4096
 
 
-def text_option(name, value, prefix=None):
-    """A one-line option: printable, bounded, no line break (the program reads key=value lines)."""
+def text_option(name, value, prefix=None, secret=False, empty=True):
+    """A one-line option: text (read as given: YAML makes an unquoted 0123 the number 83 and "no" false,
+    which Ansible's str would pass on as "83" and "False"), printable, bounded, no line break (the program
+    reads key=value lines). A secret's value is never shown."""
     if value is None:
         return None
+    shown = ("a value of type %s" % type(value).__name__) if secret else repr(value)
+    if not isinstance(value, str):
+        raise ValueError("%s must be text (quote it in YAML), got %s" % (name, shown))
+    if not value and not empty:
+        raise ValueError("%s must not be empty" % name)
     if len(value) > MAX_TEXT or any(ord(c) < 0x20 or ord(c) == 0x7f for c in value) or \
             (prefix and not value.startswith(prefix)):
-        raise ValueError("%s must be %sone line of printable text, got %r"
-                         % (name, "a %s... URL, " % prefix if prefix else "", value[:200]))
+        raise ValueError("%s must be %sone line of printable text, got %s"
+                         % (name, "a %s... URL, " % prefix if prefix else "", "a value that is not" if secret
+                            else repr(value[:200])))
     return value
 
 
@@ -217,9 +227,11 @@ class LiveLimit(object):
                 pid = zkparams.integer("pid", pid, 1, PID_MAX)
             timeout = zkparams.seconds("timeout", params["timeout"], 0, MAX_TIMEOUT)
             url = text_option("jmx_url", params["jmx_url"], "service:jmx:")
-            user = text_option("jmx_user", params["jmx_user"])
-            password = text_option("jmx_password", params["jmx_password"])
-        except ValueError as exc:
+            user = text_option("jmx_user", params["jmx_user"], empty=False)
+            password = text_option("jmx_password", params["jmx_password"], secret=True)
+            argcheck.text("conf_path", params["conf_path"])
+            argcheck.text("java", params["java"])
+        except ValueError as exc:  # OptionError is one
             self.fail("invalid_option", "invalid option: %s" % exc)
         return wanted, pid, time.monotonic() + timeout, url, user, password
 
@@ -268,8 +280,8 @@ def main():
             pid=dict(type="raw"),
             conf_path=dict(type="path"),
             jmx_url=dict(type="str"),
-            jmx_user=dict(type="str"),
-            jmx_password=dict(type="str", no_log=True),
+            jmx_user=dict(type="raw"),
+            jmx_password=dict(type="raw", no_log=True),
             java=dict(type="path"),
             timeout=dict(type="raw", default=60),
         ),

@@ -114,7 +114,7 @@ def names(runbook, run_id):
 def base_path(report_dir, runbook, run_id, host):
     """<report_dir>/<runbook>/<run_id>/<host>, the host's name made safe as one file name."""
     if not isinstance(report_dir, str) or not report_dir or "\0" in report_dir:
-        raise ReportError("dir: %r must be a directory path" % (report_dir,))
+        raise ReportError("dir: %r must be a directory path (text, not empty, no NUL)" % (report_dir,))
     names(runbook, run_id)
     safe = HOST_UNSAFE.sub("_", host)
     if safe.startswith("."):

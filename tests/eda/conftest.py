@@ -6,6 +6,7 @@ import pytest
 
 from tests.support.lab import lab  # noqa: F401  pylint: disable=unused-import
 from tests.eda.eda_support import TOKEN, Alertmanager, Rulebook
+from tests.unit.plugins.action.alert_cases import FAKE_GROUPS, FAKE_HOSTS
 
 
 # ------------------------------------------------------------------------------------------ fixtures
@@ -24,26 +25,8 @@ def report_dir(tmp_path):
 @pytest.fixture
 def fake_inventory(tmp_path):
     """hosts that no connection can reach: any attempt to contact one fails with an unknown plugin."""
-    inv = {
-        "all": {
-            "vars": {"ansible_connection": "alertops_no_such_connection"},
-            "hosts": {
-                "agent1": {"ansible_host": "198.18.0.11"},
-                "agent2": {"ansible_host": "198.18.0.12"},
-                "zk1": {"ansible_host": "198.18.0.13"},
-                "zk2": {"ansible_host": "198.18.0.14"},
-                "zk3": {"ansible_host": "198.18.0.15"},
-                "zkb1": {"ansible_host": "198.18.0.23", "zookeeper_connections_group": "zookeeper_b"},
-                "zkb2": {"ansible_host": "198.18.0.24", "zookeeper_connections_group": "zookeeper_b"},
-                "twin": {"ansible_host": "198.18.0.11"},
-            },
-            "children": {
-                "ocp_agents": {"hosts": {"agent1": None, "agent2": None}},
-                "zookeeper": {"hosts": {"zk1": None, "zk2": None, "zk3": None, "zkb1": None, "zkb2": None}},
-                "zookeeper_b": {"hosts": {"zkb1": None, "zkb2": None}},
-            },
-        }
-    }
+    inv = {"all": {"vars": {"ansible_connection": "alertops_no_such_connection"}, "hosts": FAKE_HOSTS,
+                   "children": {group: {"hosts": dict.fromkeys(hosts)} for group, hosts in FAKE_GROUPS.items()}}}
     path = tmp_path / "inventory.json"
     path.write_text(json.dumps(inv))
     return str(path)

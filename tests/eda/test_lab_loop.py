@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from ansible_collections.alertops.remediation.plugins.module_utils import hostlock
-from tests.eda.eda_support import ROOT, VENV_BIN, decisions, eda_env, run_alert_playbook, wait_for
+from tests.eda.eda_support import ROOT, VENV_BIN, decisions, eda_env, run_alert_playbook, utc_now, wait_for
 from tests.support.lockruns import lock_record
 
 PORTS = "no_port_mapping_for_exporter"
@@ -88,10 +88,14 @@ def ports_reports(report_dir, host=AGENT):
     return out
 
 
-def rogue_on_agent(lab):
+def runs(report_dir, host=AGENT, decision="remediate"):
+    return [r for r in decisions(report_dir) if r["host"] == host and r["decision"] == decision]
+
+
+def rogue_on_agent(lab, *extra):
     """stop the agent, put a rogue listener on pos_proxy's port, start the agent: its child cannot bind."""
     agent_ctl(lab, "stop")
-    fault = lab.inject("rogue-listener", AGENT, "62888")
+    fault = lab.inject("rogue-listener", AGENT, "62888", *extra)
     OUR_FAULTS.append(fault)
     p = agent_ctl(lab, "start")
     assert p.returncode == 0, p.stdout + p.stderr
@@ -186,8 +190,7 @@ def test_alert_storm_runs_one_remediation_per_host(healthy_agent, lab_rulebook, 
     wait_idle(rb, 1)
     recs = decisions(report_dir)
     for host in lbl:
-        runs = [r for r in recs if r["host"] == host and not r["check"]]
-        assert len(runs) == 1, recs
+        assert len(runs(report_dir, host)) == 1, recs
         assert len(ports_reports(report_dir, host)) == 1
     assert len(recs) == 2
 
@@ -207,7 +210,7 @@ def test_lock_second_remediation_waits_then_stops_clearly(healthy_agent, tmp_pat
     assert "another remediation holds the lock %s: exporter_ports run-by-test" % LOCK in p.stdout, p.stdout
     blocked = ports_reports(rep)[0]
     assert blocked["status"] == "failed" and "Nothing was changed by this run" in blocked["summary"]
-    assert blocked["data"]["release"] == {} and blocked["data"]["agent_after"] == {}, \
+    assert not blocked["data"]["release"] and not blocked["data"]["agent_after"] and blocked["done"] == [], \
         "the blocked run must neither signal the holder nor restart the agent"
 
     # two runs at the same time: one remediates, the other waits for the lock; one termination in total
@@ -249,7 +252,7 @@ def test_closed_loop_exporter_ports(lab_with_alertmanager, report_dir):
     fault = rogue_on_agent(lab)
     # the agent pushes no_port_mapping_for_exporter to Alertmanager, which sends it to the rulebook
     wait_for(lambda: am.alerts(alertname=PORTS, instance=AGENT), 90, what="the alert in Alertmanager")
-    wait_for(lambda: [r for r in decisions(report_dir) if r["host"] == AGENT and not r["check"]], 120,
+    wait_for(lambda: runs(report_dir), 120,
              what="the remediation run started by the rulebook")
     wait_for(lambda: not fault.alive(), 180, what="the rogue listener to be released")
     # the agent's children bind again, the agent clears the alert, Alertmanager resolves it
@@ -259,7 +262,7 @@ def test_closed_loop_exporter_ports(lab_with_alertmanager, report_dir):
              what="the resolved notification's verification run")
     wait_for(lambda: not playbooks_running(rb), 240, what="the rulebook's runs to finish")
     recs = decisions(report_dir)
-    assert len([r for r in recs if not r["check"]]) == 1
+    assert [r["decision"] for r in recs] == ["remediate", "record only"], recs
     assert [r["check"] for r in recs if r["status"] == "resolved"] == [True]
     # the resolved notification ran nothing (a verification needs a check-mode run): one report only
     reports = ports_reports(report_dir)
@@ -268,6 +271,66 @@ def test_closed_loop_exporter_ports(lab_with_alertmanager, report_dir):
     events = [json.loads(line) for line in lab.exec(AGENT, ["cat", "/home/admin/ocp_agent/log/alerts.jsonl"]).stdout
               .splitlines() if line.strip()]
     assert events[-1]["event"] == "resolved"
+
+
+def active_alert(am):
+    alerts = [a for a in am.alerts(alertname=PORTS, instance=AGENT) if a["status"]["state"] == "active"]
+    return alerts[0] if alerts else None
+
+
+def test_closed_loop_fault_comes_back_within_a_minute(lab_with_alertmanager, report_dir):
+    """fault, fix, the same fault again right after: a new episode (new startsAt), remediated again; the
+    rulebook's throttle (by episode) and the attempt ledger let it through, the repeats of each episode not."""
+    lab, am, rb = lab_with_alertmanager
+    faults = []
+    for episode in (1, 2):
+        faults.append(rogue_on_agent(lab))
+        wait_for(lambda: active_alert(am), 90, what="alert %d in Alertmanager" % episode)
+        wait_for(lambda: len(runs(report_dir)) >= episode, 120, what="remediation %d started by the rulebook" % episode)
+        wait_for(lambda: not faults[-1].alive(), 180, what="rogue listener %d released" % episode)
+        wait_for(lambda: not active_alert(am), 180, what="alert %d resolved" % episode)
+        # Alertmanager notifies once per group_interval: a fault back before it sent "resolved" is one episode
+        wait_for(lambda: len(runs(report_dir, decision="record only")) >= episode, 120,
+                 what="the rulebook's run for resolved alert %d" % episode)
+        wait_for(lambda: not playbooks_running(rb), 240, what="the rulebook's runs to finish")
+    remediated = runs(report_dir)
+    assert len(remediated) == 2, decisions(report_dir)
+    assert remediated[0]["episode"]["startsAt"] != remediated[1]["episode"]["startsAt"]
+    reports = [r for r in ports_reports(report_dir) if not r["check_mode"]]
+    assert [r["status"] for r in reports] == ["remediated", "remediated"], reports
+    assert sorted(t["pid"] for r in reports for t in r["data"]["release"]["terminated"]) == sorted(f.pid for f in faults)
+
+
+def test_fault_the_runbook_cannot_fix_stops_after_bounded_attempts(lab_with_alertmanager, report_dir):
+    """a protected process holds the agent's port: every run refuses to touch it and fails. Each time the
+    agent's alarm resolves and fires again (a new episode) the rulebook runs the runbook, up to
+    remediate_alert_max_attempts (3) within the hour; the fourth episode gets the stop record instead: the
+    run fails with NEEDS A HUMAN in the rulebook's output and a decision record, and nothing acts."""
+    lab, am, rb = lab_with_alertmanager
+    holder = rogue_on_agent(lab, "--name", "observer")
+    for episode in range(1, 5):
+        alert = wait_for(lambda: active_alert(am), 90, what="alert %d in Alertmanager" % episode)
+        wait_for(lambda: len(runs(report_dir)) + len(runs(report_dir, decision="needs human")) >= episode, 180,
+                 what="the rulebook's run for episode %d" % episode)
+        wait_for(lambda: not playbooks_running(rb), 240, what="the rulebook's runs to finish")
+        if episode == 4:
+            break
+        # the alarm flaps, as when someone restarts the agent: it resolves, then fires with a new startsAt
+        agent_ctl(lab, "stop")
+        lab.exec(AGENT, ["rm", "-f", "/home/admin/ocp_agent/run/alert.json"])
+        am.post_alerts([{"labels": alert["labels"], "annotations": alert["annotations"],
+                         "startsAt": alert["startsAt"], "endsAt": utc_now()}])
+        wait_for(lambda: len(runs(report_dir, decision="record only")) >= episode, 120,
+                 what="the rulebook's run for resolved alert %d" % episode)
+        assert agent_ctl(lab, "start").returncode == 0
+    assert holder.alive(), "a protected process was signalled"
+    assert len(runs(report_dir)) == 3, decisions(report_dir)
+    [stop] = runs(report_dir, decision="needs human")
+    assert len(stop["attempts"]) == 3 and stop["run"] is False
+    reports = [r for r in ports_reports(report_dir) if not r["check_mode"]]
+    assert len(reports) == 3 and all(r["status"] in ("refused", "failed") for r in reports), reports
+    out = rb.output()
+    assert "NEEDS A HUMAN" in out and "tried 3 times" in out, out[-5000:]
 
 
 def test_closed_loop_zookeeper_saturation(lab, alertmanager_factory, rulebook_factory, report_dir, tmp_path):
@@ -285,14 +348,14 @@ def test_closed_loop_zookeeper_saturation(lab, alertmanager_factory, rulebook_fa
         client_ip = lab.address("client1")
         wait_for(lambda: am.alerts(alertname="ALM-13007", ClientIP=client_ip), 90, what="ALM-13007 in Alertmanager")
         wait_for(lambda: [r for r in decisions(report_dir) if r["runbook"] == "zookeeper_connections"
-                          and not r["check"]], 120, what="the ZooKeeper remediation run")
+                          and r["decision"] == "remediate"], 120, what="the ZooKeeper remediation run")
         wait_for(lambda: not [a for a in am.alerts(alertname="ALM-13007", ClientIP=client_ip)
                               if a["status"]["state"] == "active"], 400, what="ALM-13007 to be resolved")
         events = [json.loads(x) for x in log.read_text().splitlines() if x.strip()]
         assert [e["event"] for e in events if e.get("ClientIP") == client_ip and e["event"] in ("firing", "resolved")][-1] \
             == "resolved"
         wait_for(lambda: not playbooks_running(rb), 400, what="the rulebook's runs to finish")
-        rec = [r for r in decisions(report_dir) if not r["check"]][0]
+        rec = [r for r in decisions(report_dir) if r["decision"] == "remediate"][0]
         assert sorted(rec["limit"]) == sorted(zk_hosts) and rec["vars"]["zk_alarm_client_ip"] == client_ip
     finally:
         from tests.eda.eda_support import stop_process
@@ -367,7 +430,7 @@ def test_awx_release_foreign_false_touches_nothing(healthy_agent, tmp_path):
     t, answers = survey_answers("Remediate exporter ports", exporter_ports_release_foreign="false")
     r, artifact, _ = run_like_awx(lab, tmp_path, t, answers, limit=AGENT)
     assert r.status == "failed"
-    assert artifact["alertops_reports"][AGENT]["status"] == "failed"
+    assert artifact["alertops_reports"][AGENT]["status"] == "refused"  # nothing done, on purpose
     assert "exporter_ports_release_foreign is false" in artifact["alertops_reports"][AGENT]["summary"]
     assert fault.alive()
 

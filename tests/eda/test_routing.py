@@ -42,7 +42,7 @@ def test_routes_alert_to_runbook_and_host(fake_inventory, report_dir, labels, ru
     rec = recs[0]
     assert rec["runbook"] == runbook
     assert sorted(rec["limit"]) == hosts
-    assert rec["check"] is False
+    assert rec["check"] is False and rec["decision"] == "record only"
     assert rec["alarm_time"] == "2026-11-21T10:15:30.123456789Z"
     if runbook == "zookeeper_connections":
         assert rec["vars"]["zk_alarm_client_ip"] == "198.18.0.16"
@@ -80,6 +80,8 @@ REFUSALS = [
     ("unknown alert", {"alertname": "DiskFull", "instance": "agent1"}, "unknown alert \"DiskFull\""),
     ("host not in inventory", {"alertname": PORTS, "instance": "agent9"}, "is not in the inventory"),
     ("address not in inventory", {"alertname": PORTS, "svr_ip": "198.18.0.99"}, "is not in the inventory"),
+    ("one host label names no inventory host", {"alertname": PORTS, "instance": "agent1", "svr_ip": "198.18.0.99"},
+     'svr_ip="198.18.0.99") is not in the inventory'),
     ("no host label", {"alertname": PORTS}, "it names no host"),
     ("labels name two hosts", {"alertname": PORTS, "instance": "agent1", "svr_ip": "198.18.0.12"},
      "name several hosts"),
@@ -104,16 +106,28 @@ def test_refuses_without_touching_any_host(fake_inventory, report_dir, case, lab
     assert decisions(report_dir) == []
 
 
-def test_refuses_a_run_without_alert_and_does_not_read_ansible_eda(fake_inventory, report_dir, tmp_path):
+def test_refuses_a_run_without_alert(fake_inventory, report_dir):
+    p = run_alert_playbook(fake_inventory, report_dir, [])
+    assert p.returncode != 0
+    assert "no alert given" in p.stdout and "Nothing was run" in p.stdout
+    assert decisions(report_dir) == []
+
+
+def test_reads_ansible_eda_event_as_data(fake_inventory, report_dir, tmp_path):
+    """without alert_payload, the event ansible-rulebook adds is read as it is stored, never rendered."""
     marker = tmp_path / "executed"
     ev = {"ansible_eda": {"event": {"status": "firing", "labels": {
         "alertname": PORTS, "instance": "{{ lookup('ansible.builtin.pipe', 'touch %s') }}agent1" % marker}}}}
     f = tmp_path / "ev.yml"
     f.write_text(yaml.safe_dump(ev))
     p = run_alert_playbook(fake_inventory, report_dir, ["-e", "@%s" % f])
-    assert p.returncode != 0
-    assert "no alert given" in p.stdout and "ansible_eda.event is not read" in p.stdout
+    assert p.returncode != 0 and "contain characters no host name" in p.stdout, p.stdout
     assert not marker.exists()
+    ev["ansible_eda"]["event"]["labels"]["instance"] = "agent2"
+    f.write_text(yaml.safe_dump(ev))
+    p, recs = plan(fake_inventory, report_dir, "-e", "@%s" % f)
+    assert p.returncode == 0, p.stdout
+    assert [(r["source"], r["limit"]) for r in recs] == [("ansible_eda", ["agent2"])]
 
 
 HOSTILE = [
@@ -141,28 +155,6 @@ def test_hostile_label_values_are_data(fake_inventory, report_dir, tmp_path, cas
     assert decisions(report_dir) == []
 
 
-def test_hostile_values_in_other_fields_never_execute(fake_inventory, report_dir, tmp_path):
-    """templates in the alert name, annotations, startsAt and ClientIP, and a hostile ansible_eda next to
-    alert_payload: nothing is rendered, the limit is the one inventory host the labels name."""
-    marker = tmp_path / "executed"
-    jinja = "{{ lookup('ansible.builtin.pipe', 'touch %s') }}" % marker
-    alert = firing({"alertname": PORTS, "instance": "agent1", "note": jinja},
-                   annotations={"summary": jinja}, startsAt=jinja, generatorURL=jinja)
-    ev = tmp_path / "ev.yml"
-    ev.write_text(yaml.safe_dump({"ansible_eda": {"event": alert}}))
-    p, recs = plan(fake_inventory, report_dir, "-e", "alert_payload=" + encode_alert(alert), "-e", "@%s" % ev)
-    assert p.returncode == 0, p.stdout
-    assert recs[0]["limit"] == ["agent1"] and recs[0]["alarm_time"] == ""
-    for name in [jinja, "ALM-13007" + jinja]:
-        bad = firing({"alertname": name, "instance": "agent1"})
-        q = run_alert_playbook(fake_inventory, report_dir, ["-e", "alert_payload=" + encode_alert(bad)])
-        assert q.returncode != 0 and "unknown alert" in q.stdout
-    zk = firing({"alertname": "ALM-13007", "ServerIP": "198.18.0.14", "ClientIP": jinja})
-    q = run_alert_playbook(fake_inventory, report_dir, ["-e", "alert_payload=" + encode_alert(zk)])
-    assert q.returncode != 0 and "Nothing was run" in q.stdout
-    assert not marker.exists()
-
-
 def test_limit_that_leaves_out_the_alert_host_is_refused(fake_inventory, report_dir):
     p = run_alert_playbook(fake_inventory, report_dir, ["-e", "alert_name=" + PORTS, "-e", "alert_host=agent2",
                                                         "--limit", "agent1"])
@@ -182,3 +174,26 @@ def test_rulebook_and_routes_know_the_same_alert_names():
     for name in routed:
         resolved = [r for r in rulebook[0]["rules"] if '"resolved"' in r["condition"]]
         assert any('"%s"' % name in r["condition"] for r in resolved), name
+
+
+def test_repeats_of_one_episode_run_once_and_a_target_that_keeps_failing_stops(fake_inventory, report_dir):
+    """the attempt ledger through ansible-playbook: the first run of an episode goes on to the runbook (which
+    cannot reach the fake host), a repeat of it contacts nothing, a fourth episode within the hour is stopped
+    with the stop record. The duplicates here pass the rulebook's throttle when they come hours apart."""
+    def fire(starts_at):
+        alert = firing({"alertname": PORTS, "instance": "agent1"}, startsAt=starts_at, fingerprint="5f1c0a6e0d2b9c41")
+        return run_alert_playbook(fake_inventory, report_dir, ["-e", "alert_payload=" + encode_alert(alert)])
+
+    first = fire("2026-11-21T10:00:00Z")
+    assert "alertops_no_such_connection" in first.stdout, first.stdout  # went on to the runbook
+    repeat = fire("2026-11-21T10:00:00Z")
+    assert repeat.returncode == 0, repeat.stdout
+    assert "duplicate (nothing run)" in repeat.stdout and "alertops_no_such_connection" not in repeat.stdout
+    for start in ("2026-11-21T10:05:00Z", "2026-11-21T10:10:00Z"):
+        assert "alertops_no_such_connection" in fire(start).stdout
+    stop = fire("2026-11-21T10:15:00Z")
+    assert stop.returncode != 0 and "NEEDS A HUMAN" in stop.stdout and "tried 3 times" in stop.stdout, stop.stdout
+    assert "alertops_no_such_connection" not in stop.stdout
+    recs = decisions(report_dir)
+    assert [r["decision"] for r in recs].count("remediate") == 3
+    assert [r["decision"] for r in recs if r["decision"] != "remediate"] == ["duplicate", "needs human"]

@@ -122,6 +122,9 @@ def test_document_of_a_runbook_without_plan_and_done_still_works(play, tmp_path)
     ({k: v for k, v in DOCUMENT.items() if k != "done"}, {}, "plan and done come together"),
     (DOCUMENT, {"remediation_common_run_id": "../../escape"}, "run_id: '../../escape'"),
     (DOCUMENT, {"runbook": "../x"}, "runbook: '../x'"),
+    # read as given: Ansible's str would make them the names "3.5" and "7"
+    (DOCUMENT, {"remediation_common_run_id": 3.5}, "run_id: 3.5"),
+    (DOCUMENT, {"runbook": 7}, "runbook: 7"),
 ])
 def test_bad_document_or_name_fails_naming_it_and_writes_nothing(play, tmp_path, document, variables, message):
     rc, out = play(document, **variables)

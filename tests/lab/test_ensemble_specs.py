@@ -74,7 +74,7 @@ def test_flags_and_peer_type_survive_a_restart_by_zkctl_over_ssh(small_lab):
     lab = small_lab
     lab.wait_quorum(90)
     for host in ("zk1", "zk3"):
-        _, old_pid = java_argv(lab, host)
+        old_pid = java_argv(lab, host)[1]
         p = subprocess.run(lab.ssh_argv(host) + [lab.zkctl_path, "restart"], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, timeout=120, check=False)
         assert p.returncode == 0, p.stderr

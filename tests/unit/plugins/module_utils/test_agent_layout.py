@@ -64,3 +64,22 @@ def test_log_files_not_listed_through_a_linked_directory(tmp_path):
     (private / "secure.log").write_text("SECRET\n")
     os.symlink(str(private), str(home / "log"))
     assert agent_layout.log_files(str(home)) == []
+
+
+@pytest.mark.parametrize("home, flavor, words", [
+    ("missing", "auto", ["home: ", "does not exist"]),
+    ("empty", "auto", ["home: ", "no OCP-Agent control script"]),
+    ("agentctl", "legacy", ["flavor: ", "the legacy control script", "is missing"]),
+])
+def test_resolve_flavor_names_the_option(tmp_path, home, flavor, words):
+    path = str(tmp_path / home)
+    if home == "empty":
+        os.mkdir(path)
+    elif home == "agentctl":
+        os.makedirs(os.path.join(path, "bin"))
+        open(os.path.join(path, agent_layout.AGENTCTL), "w").close()
+    with pytest.raises(ValueError) as err:
+        agent_layout.resolve_flavor(path, flavor)
+    for word in words:
+        assert word in str(err.value)
+    assert path in str(err.value)

@@ -36,6 +36,6 @@ def test_count_refused(value):
 
 def test_text():
     assert text("home", "/home/admin/ocp_agent") == "/home/admin/ocp_agent" and text("python", None) is None
-    for bad in ("/tmp/a\0b", "a\nb", "a\rb", "x" * 5000):
+    for bad in ("/tmp/a\0b", "a\nb", "a\rb", "x" * 5000, ""):
         with pytest.raises(OptionError, match="^home: "):
             text("home", bad)

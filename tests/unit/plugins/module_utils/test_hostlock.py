@@ -85,6 +85,15 @@ def test_decide(record, req, verdict, reason):
     (b'{"state": "sold"}', hostlock.UNREADABLE),
     (b"\xff\xfe", hostlock.UNREADABLE),
     (b"x" * (hostlock.MAX_BYTES + 1), hostlock.UNREADABLE),
+    # times no writer of this lock wrote: a lease that never ends (or never compares) holds the host for ever
+    (b'{"state": "held", "token": "t", "owner": {}, "acquired_at": 1, "renewed_at": 1, "expires_at": 1e308}',
+     hostlock.UNREADABLE),
+    (b'{"state": "held", "token": "t", "owner": {}, "acquired_at": 1, "renewed_at": 1, "expires_at": NaN}',
+     hostlock.UNREADABLE),
+    (b'{"state": "held", "token": "t", "owner": {}, "acquired_at": -1, "renewed_at": 1, "expires_at": 2}',
+     hostlock.UNREADABLE),
+    (b'{"state": "held", "token": "t", "owner": {}, "acquired_at": 1, "renewed_at": 1, "expires_at": 2, '
+     b'"boot_id": "b", "expires_boottime": Infinity}', hostlock.UNREADABLE),
 ])
 def test_parse(body, expected):
     assert hostlock.parse(hostlock.MAGIC + body) == expected
@@ -107,6 +116,28 @@ def test_seconds(value, expected):
             hostlock.seconds(value, 0, 86400)
     else:
         assert hostlock.seconds(value, 0, 86400) == expected
+
+
+@pytest.mark.parametrize("value", ["relative.lock", "", "/tmp/a\x00b", 12, None, ["/x"], "/" + "x" * 4096,
+                                   "/tmp/a\r\nb", "/tmp/a\nb"])
+def test_a_lock_path_is_absolute_text(value):
+    with pytest.raises(ValueError) as err:
+        hostlock.lock_path(value)
+    assert str(err.value).startswith("path: %r" % (value,)[:100])
+
+
+@pytest.mark.parametrize("value", ["", "a\nb", "a\x00b", "x" * 201, 12, [], None])
+def test_a_label_is_one_printable_line(value):
+    with pytest.raises(ValueError) as err:
+        hostlock.one_line("owner", value, 200)
+    assert str(err.value).startswith("owner: %r" % (value,))
+    assert hostlock.one_line("break_reason", "", 1024, empty=True) == ""
+
+
+def test_options_of_the_controller_and_the_host_share_their_bounds():
+    assert hostlock.seconds("604800", *hostlock.LEASE_RANGE) == 604800.0
+    with pytest.raises(ValueError):
+        hostlock.seconds(86401, *hostlock.WAIT_RANGE)
 
 
 @pytest.fixture

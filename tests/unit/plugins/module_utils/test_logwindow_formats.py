@@ -143,3 +143,25 @@ def test_stamp_text():
     zk = fm.make_parser("zookeeper", UTC)
     assert fm.stamp_text(SAMPLES["zookeeper"][0], zk) == "2026-11-21 10:15:30,123"
     assert fm.stamp_text(b"no stamp", zk) is None
+
+
+@pytest.mark.parametrize("spec, words", [
+    # a directive strptime does not know would make every line "no timestamp": an empty bundle, no error
+    ({"pattern": "(?P<ts>.*)", "time_format": "%Q"}, ["format.time_format", "'%Q'"]),
+    ({"pattern": "(?P<ts>.*)", "time_format": "%Y %"}, ["format.time_format", "'%Y %'"]),
+    # judged before any file is read, not when the first file's parser is made
+    ({"pattern": "(", "time_format": "%Y"}, ["format.pattern", "'('"]),
+    ({"pattern": "no group", "time_format": "%Y"}, ["format.pattern", "(?P<ts>"]),
+    # a key that is missing: the message shows the format as given
+    ({"pattern": "(?P<ts>.*)"}, ["format.time_format", "'(?P<ts>.*)'"]),
+])
+def test_check_format_refuses_what_could_never_parse_a_line(spec, words):
+    with pytest.raises(LogWindowError) as err:
+        fm.check_format(spec)
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_check_format_takes_a_working_pattern():
+    spec = {"pattern": r"^(?P<ts>\S+ \S+)", "time_format": "%Y-%m-%d %H:%M:%S,%f"}
+    assert fm.check_format(spec) == spec

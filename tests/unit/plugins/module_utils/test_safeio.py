@@ -54,6 +54,22 @@ def test_run_returns_when_the_script_exits_though_its_daemon_keeps_the_pipes(tmp
         os.kill(daemon, signal.SIGKILL)
 
 
+def test_run_feeds_stdin_and_sets_the_environment(tmp_path):
+    rc, out, _err = safeio.run(["sh", "-c", "cat; echo \"$ONLY\""], str(tmp_path), 30, stdin="request\n",
+                               env={"ONLY": "this", "PATH": "/usr/bin:/bin"})
+    assert (rc, out) == (0, "request\nthis\n")
+
+
+def test_run_feeds_more_input_than_a_pipe_holds(tmp_path):
+    rc, out, _err = safeio.run(["wc", "-c"], str(tmp_path), 60, stdin="x" * (4 * 1024 * 1024))
+    assert (rc, out.strip()) == (0, str(4 * 1024 * 1024))
+
+
+def test_run_input_to_a_command_that_never_reads_is_under_the_deadline(tmp_path):
+    with pytest.raises(safeio.CommandTimeout):
+        safeio.run(["sleep", "300"], str(tmp_path), 3, stdin="x" * (4 * 1024 * 1024))
+
+
 def test_run_cannot_start_raises_oserror(tmp_path):
     script = tmp_path / "ctl"
     script.write_text("#!/bin/sh\n")

@@ -79,6 +79,27 @@ def test_the_deadline_kills_the_program_and_its_children(tmp_path):
     assert not os.path.exists((record / "cwd").read_text().strip())
 
 
+def test_the_output_kept_is_bounded(tmp_path):
+    # The program prints its answer last; what a flood before it costs is the last 64 KiB, whatever its size,
+    # so an answer followed by 20 MB of noise is not found (a reader without a bound would keep it all).
+    jdk, dummy = fake_java(tmp_path, answer(ok=True, before=1, after=1) + "; head -c 20000000 /dev/zero | tr '\\0' x")
+    with pytest.raises(zkjvm.JmxFailure) as err:
+        zkjmx.run_program(jdk, zkjmx.request_text(pid=1), time.monotonic() + 60)
+    assert err.value.reason == "no_jdk" and len(str(err.value)) < 4096
+    again = tmp_path / "again"
+    again.mkdir()
+    jdk, dummy = fake_java(again, "head -c 20000000 /dev/zero | tr '\\0' x; echo; " + answer(ok=True, before=1, after=1))
+    assert zkjmx.run_program(jdk, zkjmx.request_text(pid=1), time.monotonic() + 60)["before"] == 1
+
+
+def test_a_java_that_cannot_be_executed_is_no_jdk(tmp_path):
+    jdk, dummy = fake_java(tmp_path, "")
+    (tmp_path / "java").write_text("this is not a program\n")  # executable bit, no interpreter line
+    with pytest.raises(zkjvm.JmxFailure) as err:
+        zkjmx.run_program(jdk, zkjmx.request_text(pid=1), time.monotonic() + 30)
+    assert err.value.reason == "no_jdk" and str(tmp_path / "java") in str(err.value)
+
+
 def test_a_passed_deadline_starts_nothing(tmp_path):
     jdk, record = fake_java(tmp_path, answer(ok=True, before=1, after=1))
     with pytest.raises(zkjvm.JmxFailure) as err:

@@ -111,6 +111,8 @@ def test_refusals(proc, configs, setup, kwargs, reason):
     with pytest.raises(zkjvm.JmxFailure) as err:
         zkjvm.find_server(proc=proc.root, **kwargs)
     assert err.value.reason == reason
+    if "conf_path" in kwargs:  # the option that did not match is named
+        assert str(err.value).startswith("conf_path: ") and kwargs["conf_path"] in str(err.value)
 
 
 def test_a_given_pid_that_is_a_server(proc, configs):

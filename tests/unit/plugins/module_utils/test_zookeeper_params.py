@@ -57,16 +57,41 @@ def test_host_accepted(value):
     assert zkparams.host("host", value) == value
 
 
+# The resolver reads a name made of numbers only as an IPv4 address in inet_aton's forms
+# ("12" is 0.0.0.12, "0177.0.0.1" is 127.0.0.1): an address is given as one, in its usual form.
+@pytest.mark.parametrize("value", ["12", "127.1", "0177.0.0.1", "0x7f.0.0.1", "10.0.0.300", "1.2.3.4.5"])
+def test_host_that_only_the_resolver_would_read_as_a_number_refused(value):
+    with pytest.raises(ValueError) as err:
+        zkparams.host("host", value)
+    assert str(err.value).startswith("host ") and repr(value) in str(err.value)
+
+
 @pytest.mark.parametrize("value", ["localhost", "10.0.0.300", "", "10.0.0.1\n"])
 def test_source_address_must_be_an_ip(value):
     with pytest.raises(ValueError):
         zkparams.ip_address("source_address", value)
 
 
+@pytest.mark.parametrize("value", ["192.0.2.1", "2001:db8::1"])
+def test_source_address_must_be_an_address_of_this_host(value):
+    with pytest.raises(ValueError) as err:
+        zkparams.ip_address("source_address", value)
+    assert str(err.value).startswith("source_address ") and repr(value) in str(err.value)
+
+
+@pytest.mark.parametrize("value", ["127.0.0.1", "::1"])
+def test_source_address_of_this_host_accepted(value):
+    assert zkparams.ip_address("source_address", value) == value
+
+
 def defaults(**changes):
     params = dict((k, v.get("default")) for k, v in zkparams.zookeeper_argument_spec().items())
     params.update(changes)
     return params
+
+
+def test_host_is_read_as_given():
+    assert zkparams.zookeeper_argument_spec()["host"]["type"] == "raw"
 
 
 def test_client_from_params_defaults_and_deadline():
@@ -84,6 +109,13 @@ def test_client_from_params_defaults_and_deadline():
     ({"admin_url": "http://127.0.0.1:8080\r\nX: y"}, "admin_url"),
     ({"source_address": "not-an-ip"}, "source_address"),
     ({"host": "a b"}, "host"),
+    ({"host": True}, "host"),               # YAML's yes: Ansible's str would make it the host name "True"
+    ({"admin_url": ""}, "admin_url"),       # given, so not "no AdminServer"
+    ({"tls": True, "tls_ca_path": "/tmp/a\x00b"}, "tls_ca_path: '/tmp/a\\x00b'"),
+    ({"tls": True, "tls_ca_path": ""}, "tls_ca_path: ''"),
+    ({"tls": True, "tls_cert_path": "/tmp/c\x00"}, "tls_cert_path: '/tmp/c\\x00'"),
+    ({"tls": True, "tls_cert_path": "/tmp/c", "tls_key_path": "/k\r\n"}, "tls_key_path: '/k\\r\\n'"),
+    ({"admin_url": "https://127.0.0.1:8080", "tls_ca_path": "/tmp/a\x00b"}, "tls_ca_path: '/tmp/a\\x00b'"),
 ])
 def test_client_from_params_refusals(changes, needle):
     with pytest.raises(ValueError) as err:

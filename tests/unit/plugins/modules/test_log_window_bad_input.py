@@ -74,6 +74,13 @@ HOSTILE = [
     ("dest", "", {}),
     ("dest", "/nonexistent-lw-dir/b.tar.gz", {}),
     ("dest", "b\x00.tar.gz", {}),
+    # a relative dest lands in whatever the module's working directory is (12 becomes "12" there)
+    ("dest", "b.tar.gz", {}),
+    ("dest", 12, {}),
+    ("dest", "/tmp/b\r\n.tar.gz", {}),
+    ("paths", ["/tmp/zoo\nkeeper.log"], {}),
+    # formats that can never read a line: an empty bundle instead of an error
+    ("format", {"pattern": "(?P<ts>.*)", "time_format": "%Q"}, {}),
     ("max_bytes", 0, {}),
     ("max_bytes", -1, {}),
     ("max_bytes", "nan", {}),

@@ -74,6 +74,8 @@ def test_remote_ports_select_clients(fake_proc, capsys):
     ({"ports": ["9" * 5000]}, ["ports", "not a port"]),
     ({"remote_ports": ["2181\n"]}, ["remote_ports", "'2181\\n'"]),
     ({"protected": ["ob\0server"]}, ["protected", "NUL"]),
+    ({"protected": [1]}, ["protected", "1"]),
+    ({"protected": 0.5}, ["protected", "0.5"]),
     ({"expected": {"63000": ["x" * 300]}}, ["expected[63000]", "1-255 characters"]),
 ])
 def test_bad_input(fake_proc, capsys, args, words):

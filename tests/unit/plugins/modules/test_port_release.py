@@ -190,7 +190,17 @@ def test_escalation_and_failure_without_it(kills, capsys):
     ({"respawn_window": float("inf")}, ["respawn_window", "inf"]),
     ({"respawn_window": 601}, ["respawn_window", "601", "600"]),
     ({"allow": ["("]}, ["allow", "'('"]),
-    ({"allow": ["x" * 1001]}, ["allow", "at most 1000"]),
+    ({"allow": ["x" * 1001]}, ["allow", "1 to 1000 characters"]),
+    # Ansible's list of str would turn these into names ("1", "{}", "12.5") and drop the default protection
+    ({"protected": [1]}, ["protected", "1"]),
+    ({"protected": [None]}, ["protected", "None"]),
+    ({"protected": 12.5}, ["protected", "12.5"]),
+    ({"protected": True}, ["protected", "True"]),
+    ({"allow": [{}]}, ["allow", "{}"]),
+    ({"allow": 7}, ["allow", "7"]),
+    ({"allow": ["a\nb"]}, ["allow", "'a\\nb'"]),
+    ({"allow": ["a\r\nb"]}, ["allow", "'a\\r\\nb'"]),
+    ({"allow": [""]}, ["allow", "''"]),                  # matches no process: every holder would be skipped
 ])
 def test_bad_input_does_nothing(kills, capsys, args, words):
     result, code = run(capsys, args)

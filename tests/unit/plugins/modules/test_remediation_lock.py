@@ -40,6 +40,12 @@ def args(path, **extra):
     ({"owner": "evil\r\nowner"}, "owner"),
     ({"owner": "x" * 201}, "owner"),
     ({"break_reason": "a\x00b"}, "break_reason"),
+    # Ansible's str would make these the labels "12", "[]" and "['a']"
+    ({"owner": 12}, "owner"),
+    ({"owner": []}, "owner"),
+    ({"break_reason": ["a"]}, "break_reason"),
+    ({"break_reason": []}, "break_reason"),
+    ({"break_reason": False}, "break_reason"),
     ({"controller": dict(IDENTITY, pid="\u0661")}, "controller.pid"),
     ({"controller": dict(IDENTITY, pid=0)}, "controller.pid"),
     ({"controller": dict(IDENTITY, pid=True)}, "controller.pid"),

@@ -207,3 +207,47 @@ def test_an_unreadable_dynamic_file_refuses_client_port(tmp_path, capsys):
     os.mkfifo(str(dyn))
     out, rc = run({"path": str(cfg), "settings": {"clientPort": 2182}}, capsys)
     assert rc == 1 and "dynamic configuration file" in out["msg"] and "not a regular file" in out["msg"]
+
+
+@pytest.mark.parametrize("kind, settings, start", [
+    ("file", {"maxClientCnxns": 2147483648}, "settings: "),
+    ("file", {"tickTime": "99999999999999999999"}, "settings: "),
+    ("file", {"maxclientcnxns": 1}, "settings: "),
+    ("file", {"dataDir": "a\x00b"}, "settings: "),
+    ("missing", {"maxClientCnxns": 1}, "path: "),
+    ("fifo", {"maxClientCnxns": 1}, "path: "),
+    ("directory", {"maxClientCnxns": 1}, "path: "),
+    ("nul", {"maxClientCnxns": 1}, "path: "),
+    ("crlf", {"maxClientCnxns": 1}, "path: "),
+])
+def test_every_refusal_names_its_option(tmp_path, capsys, kind, settings, start):
+    path = tmp_path / "zoo.cfg"
+    if kind == "file":
+        path.write_bytes(ORIGINAL)
+    elif kind == "fifo":
+        os.mkfifo(str(path))
+    elif kind == "directory":
+        path.mkdir()
+    name = {"nul": str(path) + "\x00x", "crlf": str(path) + "\r\n"}.get(kind, str(path))
+    out, rc = run({"path": name, "settings": settings}, capsys)
+    assert rc == 1 and out["msg"].startswith(start), out["msg"]
+    assert kind != "file" or path.read_bytes() == ORIGINAL
+
+
+def test_diff_of_a_large_file_shows_the_changed_keys_only(tmp_path, capsys):
+    # the whole texts of a file inside the 64 MiB cap would make an answer of hundreds of MiB
+    path = tmp_path / "zoo.cfg"
+    path.write_bytes(ORIGINAL + b"# padding\n" * (200 * 1024))
+    out, rc = run({"path": str(path), "settings": {"maxClientCnxns": 61}}, capsys, check_mode=True, diff=True)
+    assert rc == 0 and out["changed"] is True
+    assert out["diff"]["before"] == "maxClientCnxns=60\n" and out["diff"]["after"] == "maxClientCnxns=61\n"
+    assert "changed keys only" in out["diff"]["before_header"]
+
+
+def test_a_relative_path_is_refused(tmp_path, capsys, monkeypatch):
+    # relative to whatever the module's working directory is on the host: ../../etc/shadow from there
+    (tmp_path / "zoo.cfg").write_bytes(ORIGINAL)
+    monkeypatch.chdir(str(tmp_path))
+    out, rc = run({"path": "zoo.cfg", "settings": {"maxClientCnxns": 1}}, capsys, check_mode=True, diff=True)
+    assert rc == 1 and out["msg"].startswith("path: 'zoo.cfg'") and "absolute" in out["msg"]
+    assert "diff" not in out

@@ -164,6 +164,7 @@ def test_garbage_replies_fail_with_a_clear_message(replay, capsys, word, reply, 
     r = replay(replies)
     out, rc = run({"port": r.port}, capsys)
     assert rc == 1 and out["failed"] is True and needle in out["msg"]
+    assert "ZooKeeper at 127.0.0.1:%d" % r.port in out["msg"]  # which server said it
 
 
 def answer_srvr(self, conn):
@@ -198,3 +199,12 @@ def test_observer_and_its_leader(replay, capsys):
     out, rc = run({"port": r.port}, capsys)
     assert rc == 0 and out["mode"] == "leader"
     assert (out["synced_followers"], out["synced_observers"], out["synced_non_voting_followers"]) == (2, 1, 0)
+
+
+def test_deadline_spent_on_a_dripping_admin_server_names_it(replay, hostile, capsys):
+    # mntr is refused, so the AdminServer stands in; it drips until the deadline, and the next four-letter
+    # word finds no time left: the message says where the time went, not only what came next
+    words = replay(recorded("standalone", refuse=("mntr", "conf", "cons")))
+    admin = hostile(drip(1000, 0.2))
+    out, rc = run({"port": words.port, "admin_url": "http://127.0.0.1:%d" % admin.port, "timeout": 1}, capsys)
+    assert rc == 1 and "127.0.0.1:%d" % admin.port in out["msg"] and "deadline" in out["msg"]

@@ -84,6 +84,14 @@ def test_jmx_url_mode_passes_credentials_on_stdin(live, capsys):
     ({"jmx_url": "service:jmx:rmi://x\nset=0"}, "jmx_url"),
     ({"jmx_url": "service:jmx:rmi://x", "jmx_user": "a\nset=0"}, "jmx_user"),
     ({"jmx_url": "service:jmx:rmi://x", "jmx_user": "a", "jmx_password": "p\x00"}, "jmx_password"),
+    # YAML turns an unquoted password into a number or a boolean (0123 is 83, "no" is false): never sent on
+    ({"jmx_url": "service:jmx:rmi://x", "jmx_user": "a", "jmx_password": 123456}, "jmx_password must be text"),
+    ({"jmx_url": "service:jmx:rmi://x", "jmx_user": "a", "jmx_password": False}, "a value of type bool"),
+    ({"jmx_url": "service:jmx:rmi://x", "jmx_user": ["a"]}, "jmx_user must be text (quote it in YAML), got ['a']"),
+    ({"jmx_url": "service:jmx:rmi://x", "jmx_user": ""}, "jmx_user must not be empty"),
+    ({"conf_path": "/etc/zoo\x00.cfg"}, "conf_path: '/etc/zoo\\x00.cfg'"),
+    ({"conf_path": ""}, "conf_path: ''"),
+    ({"java": "/usr/bin/java\x00"}, "java: '/usr/bin/java\\x00'"),
 ])
 def test_bad_options_are_refused_before_anything_runs(live, capsys, args, needle):
     out, rc = run(capsys, args)
