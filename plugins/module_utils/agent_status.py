@@ -102,17 +102,18 @@ def missing(rows):
 
 
 def blockers(rows):
-    """Who holds the port of an exporter that does not listen, so that its process cannot bind it.
+    """Who listens on the port of an exporter that does not, so that its process cannot bind it.
 
     rows: from read(). One entry per (port, holder): {port, service, pid, name, cmdline, user, unit,
-    state (the socket's TCP state), ppid, parent} where parent is the holder's parent process {pid, name,
-    cmdline, unit} (the supervisor that starts it again after it is ended), or None when it is gone. Listeners and
-    connections both count: either one makes the exporter's bind fail. The exporter's own process
-    (still binding) is not a blocker; sockets without a process (TIME_WAIT) do not stop a bind."""
+    state, ppid, parent} where parent is the holder's parent process {pid, name, cmdline, unit} (the
+    supervisor that starts it again after it is ended), or None when it is gone. Only listeners count: a
+    connection on the port may have been bound next to the exporter's listener (both SO_REUSEADDR, which
+    /proc does not show), so it does not prove the bind fails. The exporter's own process (still
+    binding) is not a blocker."""
     services = dict((r["ports"][0], r["name"]) for r in rows if r["ports"] and not r["listening"])
     if not services:
         return []
-    sockets = procfs.read_sockets(local_ports=sorted(services))
+    sockets = procfs.read_sockets(local_ports=sorted(services), states=["LISTEN"])
     owners, unresolved = procfs.find_owners(sockets)
     found = []
     seen = set()

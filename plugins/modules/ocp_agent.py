@@ -19,11 +19,11 @@ description:
   - A start waits until every exporter port is held by its rightful agent process and every exporter
     answers HTTP 200 on its metrics path. An agent whose guardian runs but whose children are down (the
     guardian gives a child up after three quick exits) is not started, so C(state=started) restarts it.
-  - That readiness is also what proves a freed port stayed free. When another process holds the port of
-    an exporter that is not listening (a listener its supervisor started again, a connection that took
-    the port), the exporter cannot bind it: the module fails at once instead of waiting out O(timeout),
-    naming each such process and its parent (the supervisor to stop) with their command lines
-    (RV(port_blockers)).
+  - That readiness is also what proves a freed port stayed free. When another process listens on the port
+    of an exporter that is not listening (a listener its supervisor started again), the exporter cannot
+    bind it, so the module fails at once instead of waiting out O(timeout), naming each such process and
+    its parent (the supervisor to stop) with their command lines (RV(port_blockers)). A connection on the
+    port is waited for, not failed on at once (it may have been bound next to the exporter's listener).
   - C(state=restarted) is a stop followed by a start (the legacy script has no restart command).
   - Failures name what is missing (the command and its exit status when the control script fails) and
     include the last lines of the agent's logs. A log that is not a regular file (a FIFO, a directory)
@@ -150,9 +150,20 @@ port_blockers:
   type: list
   elements: dict
   sample:
-    - {port: 62889, service: ocp_exporter, pid: 4321, name: rogue-http, cmdline: rogue-http --port 62889,
-       user: root, unit: null, state: LISTEN, ppid: 4300,
-       parent: {pid: 4300, name: supervise-http, cmdline: supervise-http --restart-after 4, unit: null}}
+    - port: 62889
+      service: ocp_exporter
+      pid: 4321
+      name: rogue-http
+      cmdline: rogue-http --port 62889
+      user: root
+      unit: null
+      state: LISTEN
+      ppid: 4300
+      parent:
+        pid: 4300
+        name: supervise-http
+        cmdline: supervise-http --restart-after 4
+        unit: null
 log_tail:
   description:
     - "Last lines of each agent log, keyed by file; a log that was not read has one line C(<not read: reason>)."

@@ -44,8 +44,9 @@ options:
       - Names (comm or argv[0] basename) of processes whose sockets on an agent port are judged
         C(protected) in RV(owners) (as in M(alertops.remediation.port_owners_info)).
       - When omitted, C([observer, obproxy, obproxyd, ocp_agentd, sshd, systemd, init]).
-    type: list
-    elements: str
+      - A given list replaces the default. Anything but a list of such names (a single name, a number, a
+        list holding a null) is refused.
+    type: raw
 notes:
   - Readiness is probed on 127.0.0.1 of the managed host, where the agent's exporters listen.
 seealso:
@@ -149,6 +150,8 @@ from ansible_collections.alertops.remediation.plugins.module_utils import portsp
 from ansible_collections.alertops.remediation.plugins.module_utils.port_owners import PortOwners
 
 TIMEOUT_MAX = 300
+# ports and protected are declared and read the way port_owners_info declares and reads them.
+POLICY_SPEC = portspec.port_policy_argument_spec()
 # Whether the kernel may hand an agent port to an outbound connection (the ephemeral-port root cause).
 SYSCTLS = ("net.ipv4.ip_local_port_range", "net.ipv4.ip_local_reserved_ports")
 
@@ -159,8 +162,8 @@ def main():
             home=dict(type="path", default="/home/admin/ocp_agent"),
             flavor=dict(type="str", default="auto", choices=["auto", "legacy", "agentctl"]),
             timeout=dict(type="raw", default=10),
-            ports=dict(type="list", elements="raw"),
-            protected=dict(type="list", elements="str"),
+            ports=POLICY_SPEC["ports"],
+            protected=POLICY_SPEC["protected"],
         ),
         supports_check_mode=True,
     )

@@ -130,22 +130,27 @@ def test_a_dry_run_signals_nothing_and_reports_only_a_plan(host):
     assert any("rogue-http (pid %d)" % info["pid"] in line for line in doc["plan"]), doc["plan"]
 
 
-def test_when_the_release_stops_on_a_respawn_done_lists_only_what_ran(host):
-    """A supervisor restarts the holder: the run stops before the agent is touched, so the report
-    must not claim the agent's stop, start or wait."""
+def test_a_rogue_respawned_at_once_stops_the_agent_start_and_done_lists_only_what_ran(host):
+    """A supervisor restarts the holder within 0.2 s: it takes the port back before the agent's child
+    binds it. The agent's start is given up at once, naming the holder and its supervisor; the report
+    lists the kill and the agent's stop and start (they ran), never a wait for readiness that did not."""
     agent = Agent(host, "agentctl")
     _sup, supervisor = host.spawn([PY, os.path.join(FAULTS, "respawner.py"), "62888"])
     agent.ctl("start")
     run, _changed, failed = remediate(host, "-e", "exporter_ports_home=" + agent.home)
-    assert failed == 1 and "respawned" in run.stdout, run.stdout[-4000:]
+    assert failed == 1 and "cannot bind" in run.stdout and "supervise-http" in run.stdout, run.stdout[-4000:]
     [doc] = reports(host)
-    assert doc["status"] == "failed" and "respawned" in doc["summary"]
-    assert doc["done"], "the first holder was terminated: that ran"
-    for line in doc["done"]:
+    assert doc["status"] == "failed" and "supervise-http" in doc["summary"], doc["summary"]
+    terminated = [line for line in doc["done"] if line.startswith("terminated ")]
+    assert terminated, "the first holder was terminated: that ran"
+    for line in terminated:
         match = re.match(r"terminated \S+ \(pid (\d+), start time \d+, exe [^)]+\) holding port\(s\) 62888 "
                          r"with SIG[A-Z]+ via (pidfd|pid\+start_time)$", line)
         assert match, "a done line that matches nothing that ran: %r" % line
         assert int(match.group(1)) != supervisor["pid"] and int(match.group(1)) not in pids(host)
+    rest = doc["done"][len(terminated):]
+    assert [line.split(":", 1)[0] for line in rest if not line.startswith("waited ")] == ["stop", "start"], rest
+    assert not [line for line in rest if "HTTP 200" in line], "the wait for readiness never ended: %r" % rest
     assert supervisor["pid"] in pids(host)
 
 

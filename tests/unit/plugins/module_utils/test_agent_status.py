@@ -142,27 +142,27 @@ def held(port, pid, name, ppid, state="LISTEN"):
     ([], {}, []),
     ([held(62889, 7, "rogue-http", 6)], {6: ident(6, "supervise-http", 1, "supervise-http --delay 4")},
      [(62889, "ocp_monagent", 7, "rogue-http", "LISTEN", "supervise-http --delay 4")]),
-    ([held(62889, 7, "observer", 1, state="ESTABLISHED")], {1: ident(1, "init", 0)},
-     [(62889, "ocp_monagent", 7, "observer", "ESTABLISHED", "init")]),
+    # a connection on the port is not read as a blocker: it may sit next to the exporter's listener
+    ([held(62889, 7, "observer", 1, state="ESTABLISHED")], {1: ident(1, "init", 0)}, []),
     ([held(62889, 7, "rogue-http", 6)], {}, [(62889, "ocp_monagent", 7, "rogue-http", "LISTEN", None)]),
     # the exporter's own process, still binding, and a socket without a process (TIME_WAIT) block nothing
     ([held(62889, 12, "ocp_monagent", 10), dict(held(62889, 1, "x", 0), pid=None, process=None)], {}, []),
     # a listening exporter's port is not looked at
     ([held(62888, 7, "rogue-http", 6, state="ESTABLISHED")], {}, []),
-    # one entry per holder and port, whatever number of sockets it holds there
-    ([held(62889, 7, "rogue-http", 6), held(62889, 7, "rogue-http", 6, state="ESTABLISHED")], {},
+    # one entry per holder and port, whatever number of listening sockets it holds there
+    ([held(62889, 7, "rogue-http", 6), dict(held(62889, 7, "rogue-http", 6), inode=1)], {},
      [(62889, "ocp_monagent", 7, "rogue-http", "LISTEN", None)]),
 ])
 def test_blockers(monkeypatch, sockets, parents, expected):
     asked = []
     monkeypatch.setattr(agent_status.procfs, "read_sockets",
-                        lambda local_ports=None, states=None: asked.append(local_ports) or
-                        [s for s in sockets if s["local_port"] in local_ports])
+                        lambda local_ports=None, states=None: asked.append((local_ports, states)) or
+                        [s for s in sockets if s["local_port"] in local_ports and s["state"] in states])
     monkeypatch.setattr(agent_status.procfs, "find_owners", lambda rows: ({}, {}))
     monkeypatch.setattr(agent_status.procfs, "owned_sockets", lambda rows, owners, unresolved: (rows, []))
     monkeypatch.setattr(agent_status.procfs, "process_identity", parents.get)
     found = agent_status.blockers(ROWS)
-    assert asked == [[62889]]
+    assert asked == [([62889], ["LISTEN"])]
     assert [(b["port"], b["service"], b["pid"], b["name"], b["state"], b["parent"] and b["parent"]["cmdline"])
             for b in found] == expected
     for entry in found:
