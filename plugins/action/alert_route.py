@@ -39,6 +39,7 @@ ARGUMENT_SPEC = {
 # bounds of the numeric options: (low, high)
 BOUNDS = {"max_attempts": (1, 1000), "attempt_window": (60, 30 * 24 * 3600)}
 LEDGER_LOCK_TIMEOUT = 30.0
+PATH_MAX = 4096
 display = Display()
 
 
@@ -72,6 +73,23 @@ def bounded_int(option, value):
     if number is None or not low <= number <= high:
         raise ValueError("%s: %s is not a whole number from %d to %d" % (option, json.dumps(value, default=repr)[:60], low, high))
     return number
+
+
+def checked_path(option, value):
+    """An absolute path: a relative one would land wherever ansible-playbook happened to be started."""
+    if not isinstance(value, str) or not value.startswith("/") or len(value.encode("utf-8", "surrogatepass")) > PATH_MAX \
+            or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("%s: %s is not an absolute path without control characters (at most %d bytes)"
+                         % (option, json.dumps(value)[:80], PATH_MAX))
+    return value
+
+
+def checked_chars(value):
+    """Each entry one character: an empty one is in every text, a longer one is no character (a typo)."""
+    bad = [c for c in value if len(c) != 1]
+    if bad:
+        raise ValueError("forbidden_chars: %s is not one character each" % json.dumps(bad)[:80])
+    return value
 
 
 def utc(epoch):
@@ -160,6 +178,10 @@ def route_and_record(task_vars, args, check_mode, now=None):
     try:
         limits = dict((k, bounded_int(k, args[k])) for k in BOUNDS)
         routes = check_routes(args["routes"])
+        checked_path("report_dir", args["report_dir"])
+        if args.get("ledger_path") is not None:
+            checked_path("ledger_path", args["ledger_path"])
+        checked_chars(args.get("forbidden_chars") or [])
     except (ValueError, RouteConfigError) as exc:
         return {"failed": True, "msg": str(exc)}
     ledger_path = args.get("ledger_path") or os.path.join(args["report_dir"], "alert_attempts.json")

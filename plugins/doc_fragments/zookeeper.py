@@ -16,7 +16,7 @@ options:
   host:
     description:
       - Address of the ZooKeeper server's client port (C(clientPortAddress)), a host name or an IP address,
-        as text. A name made of numbers only (C(12), C(0177.0.0.1)) is refused: give the address itself.
+        as text. A name made of numbers only (C(12), C(0177.0.0.1)) is refused (give the address itself).
     type: raw
     default: 127.0.0.1
   port:

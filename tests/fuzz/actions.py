@@ -42,10 +42,10 @@ class _Dumper(yaml.SafeDumper):
 _Dumper.add_representer(_Unsafe, lambda dumper, data: dumper.represent_scalar("!unsafe", str(data), style='"'))
 
 
-def playbook(action, tasks):
+def playbook(action, tasks, play_vars=None):
     """The text of a playbook running `action` once per (args, check_mode) of `tasks`, errors ignored."""
     return yaml.dump([{
-        "name": "fuzz %s" % action, "hosts": "localhost", "gather_facts": False,
+        "name": "fuzz %s" % action, "hosts": "localhost", "gather_facts": False, "vars": _unsafe(play_vars or {}),
         "tasks": [{"name": "case %d" % index, "alertops.remediation.%s" % action: _unsafe(args), "check_mode": check,
                    "ignore_errors": True} for index, (args, check) in enumerate(tasks)],
     }], Dumper=_Dumper, allow_unicode=False, width=1 << 20)
@@ -54,15 +54,18 @@ def playbook(action, tasks):
 class PlaybookRunner(object):
     """Runs one playbook (written by the batch into the case's directory) with the JSON callback."""
 
-    def __init__(self, action):
+    def __init__(self, action, play_vars=None, group=None):
         self.action = action
+        self.play_vars = play_vars
+        self.group = group  # the inventory group localhost is in (alert routes check it)
 
     def command(self, args, check_mode, uid, workdir):
         home = os.path.join(workdir, ANSIBLE_HOME)
         with open(os.path.join(home, "inventory.ini"), "w") as handle:
-            handle.write("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
+            handle.write(("[%s]\n" % self.group if self.group else "")
+                         + "localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
         with open(os.path.join(home, "play.yml"), "w") as handle:
-            handle.write(playbook(self.action, args["tasks"]))
+            handle.write(playbook(self.action, args["tasks"], self.play_vars))
         argv = [os.path.join(BIN, "ansible-playbook"), "-i", os.path.join(home, "inventory.ini"),
                 os.path.join(home, "play.yml")]
         env = {"ANSIBLE_CONFIG": os.path.join(harness.ROOT, "ansible.cfg"), "ANSIBLE_COLLECTIONS_PATH": harness.COLLECTIONS,
@@ -89,10 +92,11 @@ class PlaybookRunner(object):
 
 
 class ActionTarget(harness.Target):
-    """A Target whose cases run as the tasks of one playbook: base(case_dir) gives each task's args."""
+    """A Target whose cases run as the tasks of one playbook: base(case_dir) gives each task's args;
+    play_vars are the play's variables, group the inventory group of localhost."""
 
-    def __init__(self, action, base, **kwargs):
-        harness.Target.__init__(self, action, base, runner=PlaybookRunner(action), **kwargs)
+    def __init__(self, action, base, play_vars=None, group=None, **kwargs):
+        harness.Target.__init__(self, action, base, runner=PlaybookRunner(action, play_vars, group), **kwargs)
 
     def run_cases(self, cases, root):
         """One playbook, one task per case (in its check mode); [broken contract or None] per case."""

@@ -403,3 +403,36 @@ def judge(case, report, before, after, args):
         changed = sorted(set(before.items()) ^ set(after.items()))
         assert not changed, "%s: wrote or changed files: %s" % (where, changed[:10])
 
+
+
+def module_tests(targets, peers=()):
+    """The tests every fuzz file runs over its targets, as module globals (`globals().update(...)`):
+    the base arguments succeed, every option refuses its hostile values and accepts its valid ones, and
+    (when `peers` are given) the module survives its hostile peers."""
+    def ident(target, option):
+        return option if len(targets) == 1 else "%s-%s" % (target.label, option)
+
+    refusals = [(t, o) for t in targets for o in t.options]
+    acceptances = [(t, o) for t in targets for o in sorted(t.accepted)]
+
+    def test_base_arguments_succeed(fuzz_root):
+        for target in targets:
+            target.verify(fuzz_root, "base")
+
+    @pytest.mark.parametrize("target, option", refusals, ids=[ident(t, o) for t, o in refusals])
+    def test_hostile_values_are_refused(target, option, fuzz_root):
+        target.verify(fuzz_root, "refuse", option)
+
+    @pytest.mark.parametrize("target, option", acceptances, ids=[ident(t, o) for t, o in acceptances])
+    def test_valid_values_are_accepted(target, option, fuzz_root):
+        target.verify(fuzz_root, "accept", option)
+
+    tests = dict(test_base_arguments_succeed=test_base_arguments_succeed,
+                 test_hostile_values_are_refused=test_hostile_values_are_refused,
+                 test_valid_values_are_accepted=test_valid_values_are_accepted)
+    if peers:
+        @pytest.mark.parametrize("target", peers, ids=[p.label for p in peers])
+        def test_hostile_peers(target, fuzz_root):
+            target.verify(fuzz_root, "peer")
+        tests["test_hostile_peers"] = test_hostile_peers
+    return tests

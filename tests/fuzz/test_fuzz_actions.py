@@ -6,8 +6,6 @@ Each value is one task of a playbook per option; a refused value writes nothing,
 directory nor anywhere else (the sandbox is read-only outside the case's directory)."""
 import os
 
-import pytest
-
 from tests.fuzz import actions, harness, values
 
 REPORT = {"status": "remediated", "summary": "freed 62888 from a rogue listener",
@@ -79,19 +77,4 @@ LOCK.accept("owner", values.INERT)
 LOCK.accept("wait", [("0.5", "a fraction, on a free lock")])
 LOCK.accept("lease", [("604800", "a week")])
 
-TARGETS = [REPORTS, LOCK]
-
-
-def test_base_arguments_succeed(fuzz_root):
-    for target in TARGETS:
-        target.verify(fuzz_root, "base")
-
-
-@pytest.mark.parametrize("target, option", [(t, o) for t in TARGETS for o in t.options])
-def test_hostile_values_are_refused(target, option, fuzz_root):
-    target.verify(fuzz_root, "refuse", option)
-
-
-@pytest.mark.parametrize("target, option", [(t, o) for t in TARGETS for o in sorted(t.accepted)])
-def test_valid_values_are_accepted(target, option, fuzz_root):
-    target.verify(fuzz_root, "accept", option)
+globals().update(harness.module_tests([REPORTS, LOCK]))

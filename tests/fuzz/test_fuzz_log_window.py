@@ -8,8 +8,6 @@ import datetime
 import gzip
 import os
 
-import pytest
-
 from tests.fuzz import harness, values
 
 LOG_DIR = lambda workdir: os.path.join(workdir, "log")  # noqa: E731
@@ -132,20 +130,4 @@ def _readable(workdir):
     """The logs are readable by every user (the sibling made by the case keeps its own mode)."""
     os.chmod(LOG_DIR(workdir), 0o755)
 
-
-def test_base_arguments_succeed(fuzz_root):
-    TARGET.verify(fuzz_root, "base")
-
-
-@pytest.mark.parametrize("option", TARGET.options)
-def test_hostile_values_are_refused(option, fuzz_root):
-    TARGET.verify(fuzz_root, "refuse", option)
-
-
-@pytest.mark.parametrize("option", sorted(TARGET.accepted))
-def test_valid_values_are_accepted(option, fuzz_root):
-    TARGET.verify(fuzz_root, "accept", option)
-
-
-def test_hostile_peers(fuzz_root):
-    TARGET.verify(fuzz_root, "peer")
+globals().update(harness.module_tests([TARGET], peers=[TARGET]))

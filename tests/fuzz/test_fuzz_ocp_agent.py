@@ -7,8 +7,6 @@ wrongly accepted shows as a success. The peers use an agentctl home whose contro
 """
 import os
 
-import pytest
-
 from tests.fuzz import harness, layouts, values
 
 HOME = lambda workdir: os.path.join(workdir, "agent")  # noqa: E731
@@ -58,20 +56,4 @@ PEERS.peer("logs that are a FIFO and links, read by uid 65534",
            setup=lambda w: (layouts.control_script(w, layouts.NOISE), layouts.hostile_logs(w)), names=["exited 1"],
            uid=harness.NOBODY)
 
-
-def test_base_arguments_succeed(fuzz_root):
-    TARGET.verify(fuzz_root, "base")
-
-
-@pytest.mark.parametrize("option", TARGET.options)
-def test_hostile_values_are_refused(option, fuzz_root):
-    TARGET.verify(fuzz_root, "refuse", option)
-
-
-@pytest.mark.parametrize("option", sorted(TARGET.accepted))
-def test_valid_values_are_accepted(option, fuzz_root):
-    TARGET.verify(fuzz_root, "accept", option)
-
-
-def test_hostile_peers(fuzz_root):
-    PEERS.verify(fuzz_root, "peer")
+globals().update(harness.module_tests([TARGET], peers=[PEERS]))

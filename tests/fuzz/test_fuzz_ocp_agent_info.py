@@ -2,8 +2,6 @@
 whatever answers (or does not answer) on the exporter ports."""
 import os
 
-import pytest
-
 from tests.fuzz import harness, layouts, values
 
 TARGET = harness.Target(
@@ -35,20 +33,4 @@ for kind in ("silent", "drip", "garbage", "flood"):
     TARGET.peer("exporters answering %s" % kind, may_succeed=True, servers=[], sentinels=[
         {"name": "ocp_mgragent", "port": 62888, "kind": kind}, {"name": "ocp_monagent", "port": 62889, "kind": kind}])
 
-
-def test_base_arguments_succeed(fuzz_root):
-    TARGET.verify(fuzz_root, "base")
-
-
-@pytest.mark.parametrize("option", TARGET.options)
-def test_hostile_values_are_refused(option, fuzz_root):
-    TARGET.verify(fuzz_root, "refuse", option)
-
-
-@pytest.mark.parametrize("option", sorted(TARGET.accepted))
-def test_valid_values_are_accepted(option, fuzz_root):
-    TARGET.verify(fuzz_root, "accept", option)
-
-
-def test_hostile_peers(fuzz_root):
-    TARGET.verify(fuzz_root, "peer")
+globals().update(harness.module_tests([TARGET], peers=[TARGET]))

@@ -1,7 +1,5 @@
 """port_owners_info with hostile values: it reads only, so every case must leave the listener up; a
 value it wrongly accepts shows as a success (the base finds the foreign listener on 62888)."""
-import pytest
-
 from tests.fuzz import harness, values
 
 TARGET = harness.Target(
@@ -27,16 +25,4 @@ TARGET.accept("expected", [({62888: "pos_proxy"}, "an int key and one name inste
 TARGET.accept("protected", [([], "an empty list protects nothing, on purpose")])
 TARGET.accept("states", [("listen", "a listed choice")])
 
-
-def test_base_arguments_succeed(fuzz_root):
-    TARGET.verify(fuzz_root, "base")
-
-
-@pytest.mark.parametrize("option", TARGET.options)
-def test_hostile_values_are_refused(option, fuzz_root):
-    TARGET.verify(fuzz_root, "refuse", option)
-
-
-@pytest.mark.parametrize("option", sorted(TARGET.accepted))
-def test_valid_values_are_accepted(option, fuzz_root):
-    TARGET.verify(fuzz_root, "accept", option)
+globals().update(harness.module_tests([TARGET]))

@@ -4,8 +4,6 @@ A foreign listener ("rogue") holds the expected port 62888: the base run termina
 accepts a hostile value goes on to kill it, and the case fails on the dead sentinel as well as on the
 success. A protected "observer" holds 62889 and must survive every case, the valid ones too.
 """
-import pytest
-
 from tests.fuzz import harness, values
 
 SENTINELS = [{"name": "rogue", "port": 62888, "expendable": True}, {"name": "observer", "port": 62889}]
@@ -48,16 +46,4 @@ TARGET.accept("allow", [(["rog.*"], "a regular expression"), (["rogue"], "a name
 TARGET.accept("protected", [(["observer", "observer"], "a name twice")])
 TARGET.accept("escalate", [("no", "an Ansible boolean")])
 
-
-def test_base_arguments_succeed(fuzz_root):
-    TARGET.verify(fuzz_root, "base")
-
-
-@pytest.mark.parametrize("option", TARGET.options)
-def test_hostile_values_are_refused(option, fuzz_root):
-    TARGET.verify(fuzz_root, "refuse", option)
-
-
-@pytest.mark.parametrize("option", sorted(TARGET.accepted))
-def test_valid_values_are_accepted(option, fuzz_root):
-    TARGET.verify(fuzz_root, "accept", option)
+globals().update(harness.module_tests([TARGET]))

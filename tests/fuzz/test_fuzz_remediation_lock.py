@@ -7,8 +7,6 @@ plugin's options are fuzzed through ansible-playbook in test_fuzz_actions.py.
 """
 import os
 
-import pytest
-
 from tests.fuzz import harness, values
 
 LOCK = lambda workdir: os.path.join(workdir, "host.lock")  # noqa: E731
@@ -83,20 +81,4 @@ TARGET.peer("a lock directory the caller cannot write, as uid 65534",
             setup=lambda w: os.mkdir(os.path.join(w, "root-only"), 0o755), names=["path", "cannot create"],
             uid=harness.NOBODY)
 
-
-def test_base_arguments_succeed(fuzz_root):
-    TARGET.verify(fuzz_root, "base")
-
-
-@pytest.mark.parametrize("option", TARGET.options)
-def test_hostile_values_are_refused(option, fuzz_root):
-    TARGET.verify(fuzz_root, "refuse", option)
-
-
-@pytest.mark.parametrize("option", sorted(TARGET.accepted))
-def test_valid_values_are_accepted(option, fuzz_root):
-    TARGET.verify(fuzz_root, "accept", option)
-
-
-def test_hostile_peers(fuzz_root):
-    TARGET.verify(fuzz_root, "peer")
+globals().update(harness.module_tests([TARGET], peers=[TARGET]))

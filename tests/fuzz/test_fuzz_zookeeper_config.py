@@ -6,8 +6,6 @@ The base raises maxClientCnxns in a valid zoo.cfg (a write: the cases that must 
 was written, the accepted ones may write)."""
 import os
 
-import pytest
-
 from tests.fuzz import harness, values
 
 ZOO_CFG = b"# zoo.cfg\ntickTime=2000\ndataDir=/var/lib/zookeeper\nclientPort=2181\nmaxClientCnxns=60\n"
@@ -123,20 +121,4 @@ TARGET.peer("a directory the caller cannot write, as uid 65534", setup=read_only
 TARGET.peer("a backup into a directory the caller cannot write, as uid 65534", setup=read_only_directory,
             args={"path": IN_ETC, "backup": True}, names=["path", "cannot write"], uid=harness.NOBODY)
 
-
-def test_base_arguments_succeed(fuzz_root):
-    TARGET.verify(fuzz_root, "base")
-
-
-@pytest.mark.parametrize("option", TARGET.options)
-def test_hostile_values_are_refused(option, fuzz_root):
-    TARGET.verify(fuzz_root, "refuse", option)
-
-
-@pytest.mark.parametrize("option", sorted(TARGET.accepted))
-def test_valid_values_are_accepted(option, fuzz_root):
-    TARGET.verify(fuzz_root, "accept", option)
-
-
-def test_hostile_peers(fuzz_root):
-    TARGET.verify(fuzz_root, "peer")
+globals().update(harness.module_tests([TARGET], peers=[TARGET]))

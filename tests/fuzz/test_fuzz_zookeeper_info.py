@@ -6,8 +6,6 @@ stay silent, flood or answer garbage must cost at most the timeout and end in a 
 """
 import os
 
-import pytest
-
 from tests.fuzz import harness, layouts, values
 
 ADMIN = "http://127.0.0.1:8080"
@@ -107,23 +105,4 @@ TLS.peer("a TLS port that stays silent", servers=[{"kind": "silent", "port": 228
 TLS.peer("a server certificate signed by another CA", args={"tls_ca_path": lambda w: layouts.certificates()["client_cert"]},
          names=["127.0.0.1:2281"])
 
-
-def test_base_arguments_succeed(fuzz_root):
-    TARGET.verify(fuzz_root, "base")
-    TLS.verify(fuzz_root, "base")
-
-
-@pytest.mark.parametrize("target, option", [(TARGET, o) for o in TARGET.options] + [(TLS, o) for o in TLS.options])
-def test_hostile_values_are_refused(target, option, fuzz_root):
-    target.verify(fuzz_root, "refuse", option)
-
-
-@pytest.mark.parametrize("target, option", [(TARGET, o) for o in sorted(TARGET.accepted)]
-                         + [(TLS, o) for o in sorted(TLS.accepted)])
-def test_valid_values_are_accepted(target, option, fuzz_root):
-    target.verify(fuzz_root, "accept", option)
-
-
-@pytest.mark.parametrize("target", [TARGET, TLS], ids=["plain", "tls"])
-def test_hostile_peers(target, fuzz_root):
-    target.verify(fuzz_root, "peer")
+globals().update(harness.module_tests([TARGET, TLS], peers=[TARGET, TLS]))

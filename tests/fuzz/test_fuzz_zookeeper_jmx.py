@@ -8,8 +8,6 @@ java that hangs, floods or answers garbage is bounded.
 """
 import os
 
-import pytest
-
 from tests.fuzz import harness, layouts, values
 
 ZOO_CFG = lambda workdir: os.path.join(workdir, "zoo.cfg")  # noqa: E731
@@ -33,7 +31,7 @@ TARGET = harness.Target(
     base_did=lambda result, check_mode: (result["pid"], result["before"], result["after"]) == (SERVER_PID, 60, 200),
 )
 BY_URL = harness.Target(
-    "zookeeper_jmx",
+    "zookeeper_jmx", label="zookeeper_jmx-url",
     base=lambda workdir: {"jmx_url": URL, "jmx_user": "monitor", "jmx_password": "s3cret", "java": JAVA(workdir),
                           "timeout": 20},
     setup=setup,
@@ -113,22 +111,4 @@ def _release(workdir, kind):
             handle.write(layouts.RELEASE)
             handle.truncate(100 * 1024 * 1024)
 
-
-def test_base_arguments_succeed(fuzz_root):
-    TARGET.verify(fuzz_root, "base")
-    BY_URL.verify(fuzz_root, "base")
-
-
-@pytest.mark.parametrize("target, option", [(TARGET, o) for o in TARGET.options] + [(BY_URL, o) for o in BY_URL.options])
-def test_hostile_values_are_refused(target, option, fuzz_root):
-    target.verify(fuzz_root, "refuse", option)
-
-
-@pytest.mark.parametrize("target, option", [(TARGET, o) for o in sorted(TARGET.accepted)]
-                         + [(BY_URL, o) for o in sorted(BY_URL.accepted)])
-def test_valid_values_are_accepted(target, option, fuzz_root):
-    target.verify(fuzz_root, "accept", option)
-
-
-def test_hostile_peers(fuzz_root):
-    PEERS.verify(fuzz_root, "peer")
+globals().update(harness.module_tests([TARGET, BY_URL], peers=[PEERS]))

@@ -151,6 +151,22 @@ def test_bad_limits_fail_naming_option_and_value(tmp_path, option, value):
     assert not os.path.exists(tmp_path / "alerts")
 
 
+@pytest.mark.parametrize("option, value", [
+    ("report_dir", ""), ("report_dir", "reports"), ("report_dir", "/tmp/a\x00b"), ("report_dir", "/tmp/a\nb"),
+    ("report_dir", "/" + "x" * 4096), ("ledger_path", "attempts.json"), ("ledger_path", "/tmp/a\x00b"),
+    ("ledger_path", "/tmp/\r\n"), ("forbidden_chars", [""]), ("forbidden_chars", ["{{"]),
+])
+def test_bad_paths_and_characters_fail_naming_option_and_value(tmp_path, monkeypatch, option, value):
+    """A relative folder would be resolved against wherever ansible-playbook was started; an empty
+    forbidden character is in every text and a two-character one is no character: all are typos."""
+    monkeypatch.chdir(tmp_path)
+    given = dict(args(tmp_path), **{option: value})
+    result = action.route_and_record(task_vars(alert_name=PORTS, alert_host="agent1"), given, False)
+    assert result.get("failed") is True, result
+    assert result["msg"].startswith(option + ": ") and json.dumps(value)[1:8] in result["msg"]
+    assert os.listdir(str(tmp_path)) == []
+
+
 def test_limits_as_digit_text_are_fine(tmp_path):
     result = action.route_and_record(task_vars(alert_name=PORTS, alert_host="agent1"),
                                      args(tmp_path, max_attempts="2", attempt_window="600"), False)
