@@ -168,7 +168,11 @@ def test_a_rogue_its_supervisor_restarts_after_4s_is_named_with_the_supervisor_a
     conf = os.path.join(agent.home, "conf", "agent.json")
     with open(conf) as handle:
         settings = json.load(handle)
-    settings["python"] = os.path.join(PROGRAMS, "slow_start.py")  # read by the agent's next start
+    interpreter = os.path.join(host.tmp, "slow-python")
+    with open(interpreter, "w") as handle:
+        handle.write('#!/bin/sh\nexec %s %s "$@"\n' % (PY, os.path.join(PROGRAMS, "slow_start.py")))
+    os.chmod(interpreter, 0o755)
+    settings["python"] = interpreter  # read by the agent's next start
     with open(conf, "w") as handle:
         json.dump(settings, handle)
     [sup_proc] = [p for p in host.procs() if p["pid"] == supervisor["pid"]]

@@ -1,8 +1,8 @@
-#!/usr/bin/python3
 """An interpreter for the OCP-Agent simulator (conf/agent.json "python") under which one child starts late,
 like a real exporter that loads its configuration for seconds before it binds its port.
 
-conf python = this file; the simulator runs it as `<this file> -I <lib> child --home H --name NAME ...`.
+conf python = a two-line script that runs this file with the simulator's arguments
+(`-I <lib> child --home H --name NAME ...`).
 SLOW_NAME and SLOW_SECONDS come from <home>/conf/slow_start.json ({"name": ..., "seconds": ...}).
 """
 import json

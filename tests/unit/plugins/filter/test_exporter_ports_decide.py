@@ -26,6 +26,7 @@ def detected(owners, agent, port_range, reserved):
     """The ocp_agent_info result of detect: the agent's state, the owners and the sysctls in one."""
     return dict(agent, owners=owners, ip_local_port_range=port_range, ip_local_reserved_ports=reserved)
 
+
 CASES = {
     "healthy": (
         {"conflicts": [], "coexisting": []}, AGENT, DEFAULT_RANGE, "", {},

@@ -2,7 +2,6 @@
 
 Every case is also checked against the document contract (keys, types, no Plan/Done section) and
 against the truth rule: each `done` line comes from a result of something that ran."""
-import re
 
 import pytest
 
