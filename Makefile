@@ -16,8 +16,13 @@ COLL_LINK   := $(COLL_ROOT)/ansible_collections/alertops/remediation
 SANITY_DIR  := $(BUILD)/sanity/ansible_collections/alertops/remediation
 FLOOR_CORE  := 2.16
 FLOOR_VENV  := $(BUILD)/floor-venv
+DOCS_VENV   := $(BUILD)/docs-venv
 # ansible-test keeps its cache under ~/.ansible; a private HOME keeps it inside the checkout.
 TEST_HOME   := $(BUILD)/home
+# galaxy.yml holds the one version number; everything else reads it from there.
+VERSION     := $(shell sed -n 's/^version: *//p' $(ROOT)/galaxy.yml)
+DIST_DIR    := $(BUILD)/dist
+TARBALL     := $(DIST_DIR)/alertops-remediation-$(VERSION).tar.gz
 
 APT_PACKAGES := zookeeper prometheus-node-exporter prometheus-alertmanager openssh-server \
                 iproute2 net-tools lsof shellcheck rsync procps libslf4j-java liblog4j1.2-java \
@@ -34,10 +39,11 @@ PYTEST := $(BIN)/pytest -p no:cacheprovider -o console_output_style=classic
 
 .PHONY: help setup apt venv floor-venv floor-tests collection lint sanity units fuzz integration lab-tests eda-tests \
         molecule test demo bench lab-up lab-down clean
+.PHONY: dist release-tests ee version changelog docs docs-venv docs-lint
 
 help:
 	@echo "make demo      set up, bring up the lab, run the main remediation against it, tear down"
-	@echo "make test      set up, then run lint, sanity, unit, fuzz, integration, lab, molecule and EDA/AWX tests"
+	@echo "make test      set up, then run lint, sanity, unit, fuzz, integration, lab, molecule, EDA/AWX and release tests"
 	@echo "make bench     ratio benchmarks against the incumbents (results in benchmarks/RESULTS.md)"
 	@echo "make lab-up    create the built-in lab (namespaced hosts, agent simulator, ZooKeeper); AGENTS=N adds a fleet"
 	@echo "make lab-down  remove everything the lab made"
@@ -71,8 +77,43 @@ $(COLL_LINK):
 	@mkdir -p $(dir $@)
 	@ln -sfn $(ROOT) $@
 
+# molecule's prerun installs a copy of the collection under ANSIBLE_HOME, which Ansible then prefers to the
+# checkout: a later lint would check that stale copy, so it goes first.
 lint: setup
+	@rm -rf $(BUILD)/ansible-home/collections/ansible_collections/alertops
 	cd $(ROOT) && $(BIN)/ansible-lint --profile production --offline
+	$(BIN)/python tests/lint/code_shape.py $(ROOT)
+	$(MAKE) --no-print-directory docs-lint
+
+# The docs toolchain (antsibull-docs, Sphinx, the Ansible theme) lives in its own virtualenv: .venv keeps
+# the pinned development tools as they are. antsibull-docs reads the collection and its dependency
+# (ansible.posix, from the pinned ansible package) through ansible-doc.
+docs-venv: $(DOCS_VENV)/.stamp
+$(DOCS_VENV)/.stamp: requirements-docs.txt
+	@rm -rf $(DOCS_VENV)
+	python3 -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/pip install -q -r requirements-docs.txt
+	@touch $@
+
+DOCS_ENV = PATH=$(DOCS_VENV)/bin:$$PATH \
+  ANSIBLE_COLLECTIONS_PATH=$(COLL_ROOT):$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+
+docs-lint: setup docs-venv
+	cd $(ROOT) && $(DOCS_ENV) antsibull-docs lint-collection-docs --plugin-docs .
+
+# A static docs site (HTML under .build/docs): a page per module, plugin and role, from their docs.
+# Built offline: the Ansible docs' intersphinx inventory cannot be fetched, so references into it stay
+# text (ref.ref); references inside the collection are checked by docs-lint.
+DOCS_SRC := $(BUILD)/docs-src
+docs: setup docs-venv
+	@rm -rf $(DOCS_SRC) $(BUILD)/docs && mkdir -p -m 755 $(DOCS_SRC)
+	$(DOCS_ENV) antsibull-docs sphinx-init --use-current --squash-hierarchy --fail-on-error \
+	  --project alertops.remediation --title "alertops.remediation $(VERSION)" --dest-dir $(DOCS_SRC) alertops.remediation
+	@printf '%s\n' '' 'intersphinx_mapping = {}' "suppress_warnings = ['ref.ref']" >> $(DOCS_SRC)/conf.py
+	cd $(DOCS_SRC) && chmod og-w rst && $(DOCS_ENV) antsibull-docs --config-file antsibull-docs.cfg collection \
+	  --cleanup everything --fail-on-error --use-current --squash-hierarchy --dest-dir rst alertops.remediation
+	cd $(DOCS_SRC) && $(DOCS_ENV) sphinx-build -q -W --keep-going -b html -c . rst $(BUILD)/docs
+	@echo "docs: $(BUILD)/docs/index.html"
 
 # ansible-test resolves the real path of the working directory, so sanity runs on a copy of the
 # files git knows about (as a git tree of its own: ansible-test lists targets through git), laid out as ansible_collections/alertops/remediation. The lab, benchmarks
@@ -101,6 +142,47 @@ $(FLOOR_VENV)/.stamp: Makefile
 	python3 -m venv $(FLOOR_VENV)
 	$(FLOOR_VENV)/bin/pip install -q 'ansible-core~=$(FLOOR_CORE).0' pytest==9.2.0 jsonschema==4.26.0
 	@touch $@
+
+# The collection tarball users install. Built from the files git knows (tracked, or new and not ignored),
+# as a clean clone has them: what runs leave in the checkout (reports, caches, the collections/ links
+# pytest-ansible makes) never ships. galaxy.yml's build_ignore keeps the repository-only parts out.
+dist: venv
+	@rm -rf $(DIST_DIR) && mkdir -p $(DIST_DIR)/src
+	@cd $(ROOT) && git ls-files -z --cached --others --exclude-standard | \
+	  rsync -a --from0 --ignore-missing-args --files-from=- ./ $(DIST_DIR)/src/
+	$(BIN)/ansible-galaxy collection build --force --output-path $(DIST_DIR) $(DIST_DIR)/src
+	@rm -rf $(DIST_DIR)/src
+	@test -f $(TARBALL)
+
+version:
+	@echo $(VERSION)
+
+# Release notes for galaxy.yml's version from changelogs/fragments (antsibull-changelog): the first call
+# releases the version, later ones fold new fragments into it. CHANGELOG.rst is generated. The plugin list
+# (New Modules, ...) is read afresh through ansible-doc: a cached one misses plugins merged since.
+changelog: collection
+	cd $(ROOT) && export PATH=$(BIN):$$PATH && if grep -q "^  $(VERSION):" changelogs/changelog.yaml; then \
+	  $(BIN)/antsibull-changelog release --reload-plugins --version $(VERSION) --update-existing; \
+	else $(BIN)/antsibull-changelog release --reload-plugins --version $(VERSION); fi
+
+# The execution environment's build context (execution-environment.yml). The tarball and the requirements
+# file naming it (the only place the version is written, from galaxy.yml) are made together; a context
+# without the tarball is an error here, not a warning.
+EE_DIR  := $(BUILD)/ee
+EE_FILE := $(ROOT)/execution-environment.yml
+ee: dist
+	@rm -rf $(EE_DIR) && mkdir -p $(EE_DIR)/collections
+	@cp $(TARBALL) $(EE_DIR)/collections/
+	@printf -- '---\ncollections:\n  - name: collections/%s\n    type: file\n' $(notdir $(TARBALL)) > $(EE_DIR)/requirements.yml
+	cd $(ROOT) && $(BIN)/ansible-builder create -f $(EE_FILE) -c $(EE_DIR)/context
+	@test -f $(EE_DIR)/context/_build/collections/$(notdir $(TARBALL)) || \
+	  { echo "ee: the build context lacks $(notdir $(TARBALL))" >&2; exit 1; }
+	@echo "build context: $(EE_DIR)/context (image tag: $(VERSION))"
+
+# The release check: build the tarball, install it with its dependency into a fresh collections path and
+# run from there (tests/release; its lab part needs the lab lock like every lab suite).
+release-tests: setup
+	$(PYTEST) -q tests/release
 
 # Only the suites that must hold on the declared floor: the unit tests in the floor's virtualenv, and the
 # hostile-alert suite with the floor's ansible-playbook (make units and make eda-tests run them too).
@@ -135,6 +217,7 @@ test: setup
 	$(MAKE) --no-print-directory lab-tests
 	$(MAKE) --no-print-directory molecule
 	$(MAKE) --no-print-directory eda-tests
+	$(MAKE) --no-print-directory release-tests
 	@echo "make test: all suites passed"
 
 demo: setup

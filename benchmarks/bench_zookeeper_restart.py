@@ -3,7 +3,8 @@
 
 On the lab's 3-node ensemble (brought up when it is not, and down again afterwards in that case):
 order-service on client1 holds 17 of zk1's 20 allowed sessions (ALM-13007); the playbook samples
-again, names the process, raises maxClientCnxns 20 -> 40 and restarts followers first, the leader last.
+again, names the process, raises maxClientCnxns 20 -> 40 and restarts followers first, the leader last
+(zookeeper_connections_apply=restart; bench_zookeeper_relief.py compares it with live relief).
 "Node restarts" = for each node, `zkctl restart` plus its quorum gate (serving with the new limit, the
 others serving, the leader's followers in sync), as the role timed them in the report of that same run.
 Overhead = (playbook wall time - sum of node restarts) / sum of node restarts; target <= 20 %.
@@ -55,7 +56,8 @@ def main():
         fault = lab.inject("zk-clients", "client1", "17", "--server", follower)
         argv = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), os.path.join(ROOT, "playbooks", "remediate_zookeeper.yml"),
                 "-i", lab.inventory_path, "-e", "remediation_common_run_id=" + run_id,
-                "-e", "zookeeper_connections_sample_interval=%d" % SAMPLE_INTERVAL]
+                "-e", "zookeeper_connections_sample_interval=%d" % SAMPLE_INTERVAL,
+                "-e", "zookeeper_connections_apply=restart"]
         env = ansible_env({"ALERTOPS_REPORT_DIR": report_dir})
         t0 = time.monotonic()
         proc = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -48,6 +48,8 @@ def wait_alert(lab, host, status, timeout=60):
 
 def playbook(*args):
     env = dict(os.environ, ALERTOPS_REPORT_DIR=REPORTS, ANSIBLE_FORCE_COLOR="0")
+    # ansible.cfg names no collections path (make exports it): this checkout is the collection here.
+    env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.path.join(ROOT, ".build", "collections"))
     argv = [os.path.join(BIN, "ansible-playbook"), "-i", os.path.join(HERE, "inventory.yml"),
             os.path.join(ROOT, "playbooks", "remediate_ports.yml")] + list(args)
     print("$ " + " ".join(os.path.relpath(a, ROOT) if a.startswith(ROOT) else a for a in argv), flush=True)

@@ -45,7 +45,6 @@ def acquire(call, here, wait, clock=time.monotonic, proc=controller_run.PROC):
         extra = {"vouched": holder["token"]}
 
 
-
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(("path", "state", "owner", "wait", "lease"))

@@ -12,13 +12,16 @@ class ModuleDocFragment(object):
     DOCUMENTATION = r'''
 options:
   home:
-    description: The agent's installation directory (no NUL or line break).
+    description:
+      - The agent's installation directory (no NUL or line break).
+      - By default V(/home/admin/ocp_agent), where OCP installs the agent.
     type: path
     default: /home/admin/ocp_agent
   flavor:
     description:
       - Agent generation. C(auto) picks C(agentctl) when C(bin/ocp_agentctl) exists under O(home),
         else C(legacy) when C(ocp_agent_ctl.py) does.
+      - By default (V(auto)) the generation installed under O(home) is used.
     type: str
     choices: [auto, legacy, agentctl]
     default: auto

@@ -17,12 +17,14 @@ options:
     description:
       - Address of the ZooKeeper server's client port (C(clientPortAddress)), a host name or an IP address,
         as text. A name made of numbers only (C(12), C(0177.0.0.1)) is refused (give the address itself).
+      - "By default V(127.0.0.1): the server on the managed host itself."
     type: raw
     default: 127.0.0.1
   port:
     description:
       - The server's client port (C(clientPort), or C(secureClientPort) with O(tls=true)).
       - A whole number from 1 to 65535, as an integer or a string of ASCII digits.
+      - By default V(2181), ZooKeeper's usual client port.
     type: raw
     default: 2181
   admin_url:
@@ -45,11 +47,13 @@ options:
       - Seconds for each whole reply (connection, TLS handshake and every byte of the answer) and for all
         the module's requests together; a server that answers slowly is cut off at this deadline.
       - A finite number over 0 and up to 3600, as a number or a string of ASCII digits.
+      - By default 10 seconds.
     type: raw
     default: 10
   tls:
     description:
       - Wrap four-letter-word connections in TLS (the server's C(secureClientPort)).
+      - By default (V(false)) plain TCP, what ZooKeeper's usual client port speaks.
     type: bool
     default: false
   tls_ca_path:
@@ -68,6 +72,7 @@ options:
   validate_certs:
     description:
       - Verify the server's certificate and host name. Set to V(false) only for throwaway test servers.
+      - By default (V(true)) the certificate must be valid and name O(host).
     type: bool
     default: true
 '''

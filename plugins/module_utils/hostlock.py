@@ -253,8 +253,8 @@ class LockFile(object):
     def _check_type(self, st):
         if stat.S_ISREG(st.st_mode):
             return
-        kinds = ((stat.S_ISDIR, "a directory (alertops.remediation 0.1.0 used a lock directory: remove it once "
-                                "no 0.1.0 run is active)"),
+        kinds = ((stat.S_ISDIR, "a directory (the first release of alertops.remediation used a lock directory: "
+                                "remove it once no run of that release is active)"),
                  (stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"))
         kind = next((name for test, name in kinds if test(st.st_mode)), "a device or special file")
         raise LockError("%s exists and is %s, not a lock file: it is left as it is" % (self.path, kind))

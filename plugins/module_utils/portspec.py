@@ -118,7 +118,6 @@ def port_policy_argument_spec():
     )
 
 
-
 def policy_from_params(params):
     """Validated (ports, expected, protected) from module params; raises PortSpecError."""
     ports = parse_ports(DEFAULT_PORTS if params.get("ports") is None else params["ports"])

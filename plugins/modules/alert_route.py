@@ -43,7 +43,10 @@ options:
     elements: dict
     required: true
   forbidden_chars:
-    description: Characters that no host label value or label variable may contain.
+    description:
+      - Characters that no host label value or label variable may contain.
+      - By default none beyond what is always refused (control characters, over 253 characters); the
+        playbook passes C(alert_route_forbidden_chars) from C(playbooks/vars/alert_routes.yml).
     type: list
     elements: str
     default: []
@@ -52,23 +55,32 @@ options:
     type: str
     required: true
   ledger_path:
-    description: The attempt ledger (JSON; a C(.lock) file next to it is the lock).
+    description:
+      - The attempt ledger (JSON; a C(.lock) file next to it is the lock).
+      - By default C(alert_attempts.json) in O(report_dir), so the ledger lives where the decision records do.
     type: str
-    default: O(report_dir)/alert_attempts.json
   dry_run:
-    description: Verify only; the runbook runs only when the whole run is in check mode.
+    description:
+      - Verify only; the runbook runs only when the whole run is in check mode.
+      - By default V(false), a firing alert is remediated.
     type: bool
     default: false
   plan_only:
-    description: Decide and record, run nothing; the ledger is consulted but not written.
+    description:
+      - Decide and record, run nothing; the ledger is consulted but not written.
+      - By default V(false), the decision is acted on.
     type: bool
     default: false
   max_attempts:
-    description: Remediation attempts per target within O(attempt_window) before a human is needed (1-1000, ASCII digits).
+    description:
+      - Remediation attempts per target within O(attempt_window) before a human is needed (1-1000, ASCII digits).
+      - By default V(3), the fourth alert for the same hosts within the window is refused with "NEEDS A HUMAN".
     type: raw
     default: 3
   attempt_window:
-    description: Seconds over which attempts are counted (60-2592000, ASCII digits).
+    description:
+      - Seconds over which attempts are counted (60-2592000, ASCII digits).
+      - By default V(3600), attempts of the last hour count.
     type: raw
     default: 3600
 extends_documentation_fragment:

@@ -81,10 +81,13 @@ options:
     description:
       - Minutes before O(at) where the window starts. A number from 0 to 5260320 (ten years), ASCII digits
         with an optional decimal point.
+      - By default the window starts 10 minutes before O(at).
     type: raw
     default: 10
   after:
-    description: Minutes after O(at) where the window ends, as O(before).
+    description:
+      - Minutes after O(at) where the window ends, as O(before).
+      - By default the window ends 10 minutes after O(at).
     type: raw
     default: 10
   start:
@@ -123,6 +126,7 @@ options:
         C({pattern: '\[(?P<ts>[^\]]+)\]', time_format: '%d/%b/%Y:%H:%M:%S %z'}). The pattern (at most
         1024 characters) runs on the first 8 KiB of each line; Python's regular expressions have no time
         limit, so keep it free of nested repetition.
+      - By default (V(auto)) the format is recognised per file.
     type: raw
     default: auto
   dest:
@@ -140,6 +144,7 @@ options:
         (keeping the start of the window), and the file is reported with C(truncated=true) and
         C(truncated_by=max_bytes) and in RV(cut).
       - A whole number of bytes from 1 to 1 TiB, in ASCII digits.
+      - By default 256 MiB from each file.
     type: raw
     default: 268435456
   max_total_bytes:

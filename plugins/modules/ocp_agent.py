@@ -48,6 +48,7 @@ options:
       - C(started) makes sure the agent runs and its exporters are ready.
       - C(stopped) stops the guardian and every child.
       - C(restarted) stops, then starts.
+      - "By default V(started): an agent that runs with ready exporters is left alone and nothing changes."
     type: str
     choices: [started, stopped, restarted]
     default: started
@@ -55,6 +56,7 @@ options:
     description:
       - Seconds (a whole number in ASCII digits, 1 to 3600) for a stop to complete, or for a start to
         become ready, each including its control script run.
+      - By default 60 seconds; past it the control script's process group is killed and the module fails.
     type: raw
     default: 60
   python:
@@ -66,6 +68,7 @@ options:
     description:
       - How many last lines (0 to 1000) of each agent log (up to 20 logs, the guardian's first) to return
         when something fails.
+      - By default the last 20 lines of each log.
     type: raw
     default: 20
 notes:

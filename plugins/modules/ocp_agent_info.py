@@ -30,6 +30,7 @@ options:
     description:
       - Seconds (a whole number in ASCII digits, 1 to 300) for the whole read, HTTP probes included
         (each probe also stops after 3 seconds).
+      - By default 10 seconds.
     type: raw
     default: 10
   ports:

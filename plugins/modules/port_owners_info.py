@@ -36,6 +36,7 @@ options:
     description:
       - C(listen) reports listening sockets only; C(all) every state, since a connected socket bound to a
         port blocks a bind just as a listener does.
+      - "By default V(all): every socket that can keep an exporter from binding its port is reported."
     type: str
     choices: [listen, all]
     default: all

@@ -35,25 +35,30 @@ options:
         terminated; other foreign holders are skipped, and so are the other holders of their sockets.
     type: raw
   signal:
-    description: Signal sent first, by name (C(TERM), C(SIGINT)) or number, in ASCII.
+    description:
+      - Signal sent first, by name (C(TERM), C(SIGINT)) or number, in ASCII.
+      - By default V(TERM), which lets the holder shut down cleanly.
     type: raw
     default: TERM
   timeout:
     description:
       - Seconds (ASCII digits, for example C(10) or C(2.5), from 0 to 3600) to wait for every signalled
         holder to exit before escalating. One deadline covers all holders.
+      - By default 10 seconds.
     type: raw
     default: 10
   escalate:
     description:
       - Send C(SIGKILL) to a holder still running after O(timeout).
       - When false such a holder is left running and the module fails.
+      - By default (V(true)) a holder that outlives O(timeout) is killed.
     type: bool
     default: true
   respawn_window:
     description:
       - Seconds (ASCII digits, from 0 to 600) to watch that a released port stays free. C(0) disables
         the watch.
+      - By default a released port is watched for 3 seconds.
     type: raw
     default: 3
 extends_documentation_fragment:

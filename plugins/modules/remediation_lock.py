@@ -30,7 +30,9 @@ options:
     type: path
     required: true
   state:
-    description: C(locked) takes or renews the lock, C(unlocked) releases it when O(token) holds it.
+    description:
+      - C(locked) takes or renews the lock, C(unlocked) releases it when O(token) holds it.
+      - By default V(locked).
     type: str
     choices: [locked, unlocked]
     default: locked
@@ -38,17 +40,20 @@ options:
     description:
       - Who takes the lock, for humans (for example the runbook); written into the lock. One line of text
         (at most 200 characters); a number, a list or a mapping is refused, not turned into text.
+      - By default V(a remediation run).
     type: raw
     default: a remediation run
   lease:
     description:
       - Seconds the lock stays valid without renewal (1 to 604800). A lock whose lease ran out is taken
         over by the next run. A number or ASCII digits.
+      - By default 900 seconds (15 minutes).
     type: raw
     default: 900
   wait:
     description:
       - Seconds to wait for another run's lock (0 to 86400). A number or ASCII digits.
+      - "By default V(0): a lock held by another run fails the task at once."
     type: raw
     default: 0
   token:
@@ -204,7 +209,6 @@ def options(params):
                                               else params["break_reason"], 1024, empty=True),
         },
     }
-
 
 
 def main():

@@ -51,6 +51,8 @@ options:
   backup:
     description:
       - Copy the file to a timestamped backup next to it before changing it.
+      - By default (V(false)) no copy is kept; the change is still written atomically, and check mode with diff
+        shows it first.
     type: bool
     default: false
 seealso:

@@ -38,6 +38,7 @@ options:
       - A client IP is reported in RV(saturated) when its connection count is at or over this percentage
         of C(maxClientCnxns). C(maxClientCnxns=0) means unlimited and nothing is ever saturated.
       - A finite number over 0 and up to 100.
+      - By default 80 percent, the level at which MRS raises ALM-13007.
     type: raw
     default: 80
   idle_min_age:

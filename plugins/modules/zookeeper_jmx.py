@@ -79,6 +79,7 @@ options:
       - Seconds for the whole run (finding java, compiling, attaching, reading, setting, reading back).
         At the deadline the Java program is killed and the module fails with RV(reason=timeout).
       - A finite number over 0 and up to 3600, as a number or a string of ASCII digits.
+      - By default 60 seconds, room for the JDK to compile its helper and attach on a busy host.
     type: raw
     default: 60
 notes:

@@ -69,8 +69,8 @@ def _section(section, where):
 def check(doc, where="report"):
     """Return the document as the writer stores it, or raise ReportError.
 
-    The summary is folded into one line. A document without `plan` and `done` (the runbooks' documents
-    from before they carried them) is kept as it is: its sections are rendered as they come.
+    The summary is folded into one line. `plan` and `done` are required: the Markdown report shows the
+    steps decided apart from the steps that ran, and a document without them could not.
     """
     if not isinstance(doc, dict):
         raise ReportError("%s must be a mapping, got %r" % (where, doc))
@@ -78,6 +78,12 @@ def check(doc, where="report"):
     if unknown:
         raise ReportError("%s: unknown key(s) %s (allowed: %s)" % (where, ", ".join(sorted(unknown)), ", ".join(DOCUMENT_KEYS)))
     for key in ("status", "summary", "sections", "data"):
+        if key not in doc:
+            raise ReportError("%s.%s is missing" % (where, key))
+    steps = [key for key in ("plan", "done") if key in doc]
+    if len(steps) == 1:
+        raise ReportError("%s: plan and done come together (only %s given)" % (where, steps[0]))
+    for key in ("plan", "done"):
         if key not in doc:
             raise ReportError("%s.%s is missing" % (where, key))
     if doc["status"] not in STATUSES:
@@ -88,15 +94,12 @@ def check(doc, where="report"):
         raise ReportError("%s.data must be a mapping, got %r" % (where, doc["data"]))
     if not isinstance(doc["sections"], list):
         raise ReportError("%s.sections must be a list, got %r" % (where, doc["sections"]))
-    steps = [key for key in ("plan", "done") if key in doc]
-    if steps and len(steps) != 2:
-        raise ReportError("%s: plan and done come together (only %s given)" % (where, steps[0]))
     out = dict(doc, summary=WHITESPACE.sub(" ", doc["summary"]).strip())
-    for key in steps:
+    for key in ("plan", "done"):
         out[key] = _strings(doc[key], "%s.%s" % (where, key))
     for n, section in enumerate(doc["sections"]):
         _section(section, "%s.sections[%d]" % (where, n))
-        if steps and section["title"].strip().lower() in RESERVED_TITLES:
+        if section["title"].strip().lower() in RESERVED_TITLES:
             raise ReportError("%s.sections[%d].title %r is reserved: put the steps in %s.plan and %s.done"
                               % (where, n, section["title"], where, where))
     return out

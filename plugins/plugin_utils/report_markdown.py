@@ -64,10 +64,9 @@ def render(report):
         "| %s | %s | %s |" % (
             cell(report["run_id"]), cell(report["written_at"]), "yes (dry run: nothing was changed)" if dry else "no"),
     ]
-    if "plan" in report:
-        heading = "Plan (dry run: what would be done; nothing was done)" if dry else "Plan (the steps decided)"
-        out += ["", "## " + heading, ""] + _list(report["plan"], "no step was needed")
-        out += ["", "## Done", ""] + _list(report["done"], "nothing (dry run)" if dry else "nothing was done")
+    heading = "Plan (dry run: what would be done; nothing was done)" if dry else "Plan (the steps decided)"
+    out += ["", "## " + heading, ""] + _list(report["plan"], "no step was needed")
+    out += ["", "## Done", ""] + _list(report["done"], "nothing (dry run)" if dry else "nothing was done")
     broken = report.get("lock_broken")
     if broken:
         out += ["", "## Lock", "",

@@ -1,8 +1,7 @@
-"""AWX as code and the execution environment: static checks (no AWX here) plus ansible-builder create."""
+"""AWX as code: static checks (no AWX here). The execution environment: tests/release/test_execution_environment.py."""
 import os
 import re
 import subprocess
-import tarfile
 
 import pytest
 import yaml
@@ -112,44 +111,6 @@ def test_awx_and_alert_files_pass_ansible_lint():
                        cwd=ROOT, env=eda_env("/tmp"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                        timeout=300, check=False)
     assert p.returncode == 0, p.stdout
-
-
-def test_ansible_builder_creates_the_build_context(tmp_path):
-    with open(os.path.join(ROOT, "galaxy.yml")) as fh:
-        version = yaml.safe_load(fh)["version"]
-    with open(os.path.join(ROOT, "execution-environment.yml")) as fh:
-        ee = yaml.safe_load(fh)
-    tarball = "alertops-remediation-%s.tar.gz" % version
-    assert ee["version"] == 3
-    assert any(c["name"].endswith(tarball) for c in ee["dependencies"]["galaxy"]["collections"]), \
-        "execution-environment.yml must install the tarball of galaxy.yml's version %s" % version
-    env = eda_env(str(tmp_path))
-    out = os.path.join(ROOT, ".build", "ee")
-    p = subprocess.run([os.path.join(VENV_BIN, "ansible-galaxy"), "collection", "build", "--force",
-                        "--output-path", out, "."], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True, check=False)
-    assert p.returncode == 0, p.stdout
-    with tarfile.open(os.path.join(out, tarball)) as tf:
-        names = set(tf.getnames())
-    for needed in ("playbooks/remediate_alert.yml", "playbooks/vars/alert_routes.yml",
-                   "extensions/eda/rulebooks/remediate_alerts.yml", "meta/execution-environment.yml",
-                   "roles/exporter_ports/tasks/main.yml"):
-        assert needed in names, needed
-    assert not any(n.startswith(("lab/", "awx/", "benchmarks/")) for n in names)
-    ctx = tmp_path / "context"
-    p = subprocess.run([os.path.join(VENV_BIN, "ansible-builder"), "create", "-f", "execution-environment.yml",
-                        "-c", str(ctx)], cwd=ROOT, env=env,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
-    assert p.returncode == 0, p.stdout
-    names = [n for n in ("Containerfile", "Dockerfile") if (ctx / n).is_file()]
-    assert names, "no Containerfile/Dockerfile in %s" % ctx
-    containerfile = (ctx / names[0]).read_text()
-    assert (ctx / "_build" / "collections" / tarball).is_file()
-    reqs = yaml.safe_load((ctx / "_build" / "requirements.yml").read_text())
-    assert {"name": "collections/" + tarball, "type": "file"} in reqs["collections"]
-    assert "ansible-galaxy collection install" in containerfile
-    assert "ansible-core==2.19" in containerfile
-    assert "openssh-clients" in (ctx / "_build" / "bindep.txt").read_text()
 
 
 # ------------------------------------------------------------------------------------------ job slicing

@@ -404,7 +404,6 @@ def judge(case, report, before, after, args):
         assert not changed, "%s: wrote or changed files: %s" % (where, changed[:10])
 
 
-
 def module_tests(targets, peers=()):
     """The tests every fuzz file runs over its targets, as module globals (`globals().update(...)`):
     the base arguments succeed, every option refuses its hostile values and accepts its valid ones, and

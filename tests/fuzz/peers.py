@@ -116,7 +116,7 @@ def serve(spec):
 
     def accept():
         while True:
-            conn, _ = server.accept()
+            conn = server.accept()[0]
             threading.Thread(target=handle, args=(conn,), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()

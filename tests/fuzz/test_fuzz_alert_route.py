@@ -57,7 +57,7 @@ TARGET.accept("attempt_window", [("2592000", "thirty days, the upper bound")])
 # task fails with it).
 for kind in ("fifo", "device", "dangling_link", "link_loop"):
     TARGET.peer("a report folder that is a %s" % kind, args={"report_dir": values.PathValue(kind)},
-                may_succeed=True, verify=lambda r: r.get("failed") or ("not acted on" in r["refused"]
-                                                                        or "could not be recorded" in r["refused"]))
+                may_succeed=True,
+                verify=lambda r: r.get("failed") or "not acted on" in r["refused"] or "could not be recorded" in r["refused"])
 
 globals().update(harness.module_tests([TARGET], peers=[TARGET]))

@@ -10,9 +10,19 @@ import os
 
 from tests.fuzz import harness, values
 
-LOG_DIR = lambda workdir: os.path.join(workdir, "log")  # noqa: E731
-LOG = lambda workdir: os.path.join(workdir, "log", "zookeeper.log")  # noqa: E731
-DEST = lambda workdir: os.path.join(workdir, "bundle.tar.gz")  # noqa: E731
+
+def LOG_DIR(workdir):
+    return os.path.join(workdir, "log")
+
+
+def LOG(workdir):
+    return os.path.join(workdir, "log", "zookeeper.log")
+
+
+def DEST(workdir):
+    return os.path.join(workdir, "bundle.tar.gz")
+
+
 AT = "2026-11-21T10:15:30"
 
 
@@ -43,16 +53,16 @@ TARGET.refuse("paths", values.lists_of("a\x00b") + [[], [""], ["x" * 5000], ["\x
                                "secret_as_nobody", "link_to_secret_as_nobody"])],
     always=[[], [values.PathValue("fifo")], [values.PathValue("link_to_secret_as_nobody")]])
 for option in ("at", "start", "end"):
-    hostile = [v for v in values.numbers() if v != "" or option != "at"] + ["99999999999999999999", "2026-13-45", "2026-11-21T25:00:00", "10000-01-01T00:00:00",
-                                  "1899-12-31T23:59:59", "2026-11-21T10:15:30+25:00", "\u0662\u0660\u0662\u0666-11-21",
-                                  "2026-11-21T10:15:30\x00", "yesterday", 1e300]
+    hostile = [v for v in values.numbers() if v != "" or option != "at"] + [
+        "99999999999999999999", "2026-13-45", "2026-11-21T25:00:00", "10000-01-01T00:00:00", "1899-12-31T23:59:59",
+        "2026-11-21T10:15:30+25:00", "\u0662\u0660\u0662\u0666-11-21", "2026-11-21T10:15:30\x00", "yesterday", 1e300]
     TARGET.refuse(option, hostile, always=["99999999999999999999", "nan", "2026-13-45"],
                   args=None if option == "at" else WINDOW)
 TARGET.refuse("before", values.numbers(), always=["nan", -1, "5260321"])
 TARGET.refuse("after", values.numbers(), always=["inf", "1e3", "\u0669"])
 TARGET.refuse("timezone", [v for v in values.strings() if v != ""] + [
     "Mars/Olympus", "../../etc/passwd", "+25:00", "UTC\x00", "/etc/localtime", "Asia/Shanghai\n", "Etc/GMT+99"],
-              always=["../../etc/passwd", "Mars/Olympus"])
+    always=["../../etc/passwd", "Mars/Olympus"])
 TS = "%Y-%m-%d %H:%M:%S,%f"
 TARGET.refuse("format", ["bogus", {}, {"pattern": "(", "time_format": TS}, {"pattern": "x" * 2000, "time_format": TS},
                          {"pattern": "no ts group", "time_format": TS}, {"pattern": "(?P<ts>.*)", "time_format": "%Q"},
@@ -129,5 +139,6 @@ TARGET.peer("a 64 MiB log without a line break", setup=lambda w: os.truncate(LOG
 def _readable(workdir):
     """The logs are readable by every user (the sibling made by the case keeps its own mode)."""
     os.chmod(LOG_DIR(workdir), 0o755)
+
 
 globals().update(harness.module_tests([TARGET], peers=[TARGET]))

@@ -9,7 +9,11 @@ import os
 
 from tests.fuzz import harness, layouts, values
 
-HOME = lambda workdir: os.path.join(workdir, "agent")  # noqa: E731
+
+def HOME(workdir):
+    return os.path.join(workdir, "agent")
+
+
 TARGET = harness.Target(
     "ocp_agent",
     base=lambda workdir: {"home": HOME(workdir), "state": "stopped", "timeout": 3, "log_lines": 5},

@@ -9,7 +9,11 @@ import os
 
 from tests.fuzz import harness, values
 
-LOCK = lambda workdir: os.path.join(workdir, "host.lock")  # noqa: E731
+
+def LOCK(workdir):
+    return os.path.join(workdir, "host.lock")
+
+
 CONTROLLER = {"hostname": "controller1", "boot_id": "0d6ad4b0-1b2c-4c0d-9e1f-0123456789ab", "pid_ns": "4026531836",
               "pid": 4242, "start_ticks": 123456, "started_at": "2026-11-21T10:15:30Z"}
 TARGET = harness.Target(

@@ -21,7 +21,10 @@ def zoo_cfg(workdir):
     write(os.path.join(workdir, "zoo.cfg"), ZOO_CFG)
 
 
-CFG = lambda workdir: os.path.join(workdir, "zoo.cfg")  # noqa: E731
+def CFG(workdir):
+    return os.path.join(workdir, "zoo.cfg")
+
+
 TARGET = harness.Target(
     "zookeeper_config",
     base=lambda workdir: {"path": CFG(workdir), "settings": {"maxClientCnxns": 200}, "backup": False},
@@ -55,7 +58,7 @@ TARGET.accept("settings", [
     ("maxClientCnxns=200", "Ansible reads a key=value string as a dict"),
 ])
 TARGET.accept("path", [(lambda w: CFG(w).replace("/zoo.cfg", "/./zoo.cfg"), "a path through ."),
-                       (lambda w: _link(w), "a link to zoo.cfg (the file it points to is edited)")])
+                       (lambda w: _link(w), "a link to zoo.cfg (the file it points to is edited)")])  # pylint: disable=unnecessary-lambda
 TARGET.accept("backup", [(True, "a backup next to the file"), ("yes", "an Ansible boolean")])
 
 
@@ -104,7 +107,8 @@ def read_only_directory(workdir):
     os.chown(path, harness.NOBODY, harness.NOBODY)
 
 
-IN_ETC = lambda workdir: os.path.join(workdir, "etc", "zoo.cfg")  # noqa: E731
+def IN_ETC(workdir):
+    return os.path.join(workdir, "etc", "zoo.cfg")
 
 
 TARGET.peer("3 MB of continuation lines", setup=continuation_lines, may_succeed=True, may_write=True)

@@ -4,7 +4,6 @@ The base asks a four-letter-word server and an AdminServer that answer what a re
 answered; the TLS base does the same over TLS with a CA bundle and a client certificate. Peers that drip,
 stay silent, flood or answer garbage must cost at most the timeout and end in a message naming the server.
 """
-import os
 
 from tests.fuzz import harness, layouts, values
 
@@ -27,7 +26,7 @@ def tls_base(workdir):
 TLS = harness.Target(
     "zookeeper_info", base=tls_base, label="zookeeper_info-tls",
     servers=[lambda workdir: layouts.zookeeper(2281, tls={"cert": layouts.certificates()["ca"],
-                                                         "key": layouts.certificates()["server_key"]})],
+                                                          "key": layouts.certificates()["server_key"]})],
     base_did=lambda result, check_mode: result["mode"] == "leader" and result["source"] == "4lw",
 )
 
@@ -90,8 +89,8 @@ for title, admin in [
         ("sends a broken chunked body", {"kind": "raw", "port": 8080,
                                          "data": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}),
         ("answers JSON that is not an object", {"kind": "http", "port": 8080, "routes": dict(
-            ("/commands/%s" % c, [200, '[1, "x", {"connections": "nope"}]']) for c in ("monitor", "configuration",
-                                                                                     "connections"))}),
+            ("/commands/%s" % c, [200, '[1, "x", {"connections": "nope"}]'])
+            for c in ("monitor", "configuration", "connections"))}),
         ("answers numbers that are not numbers", {"kind": "http", "port": 8080, "routes": dict(
             ("/commands/%s" % c, [200, '{"num_alive_connections": "abc", "maxClientCnxns": 1e999, "connections": '
                                        '[{"remote_socket_address": 5}]}']) for c in ("monitor", "configuration",

@@ -10,8 +10,15 @@ import os
 
 from tests.fuzz import harness, layouts, values
 
-ZOO_CFG = lambda workdir: os.path.join(workdir, "zoo.cfg")  # noqa: E731
-JAVA = lambda workdir: os.path.join(workdir, "jdk", "bin", "java")  # noqa: E731
+
+def ZOO_CFG(workdir):
+    return os.path.join(workdir, "zoo.cfg")
+
+
+def JAVA(workdir):
+    return os.path.join(workdir, "jdk", "bin", "java")
+
+
 URL = "service:jmx:rmi:///jndi/rmi://127.0.0.1:21810/jmxrmi"
 # The sandbox (pid 1) starts its sentinels first: the stand-in server is pid 2.
 SERVER_PID = 2
@@ -58,7 +65,7 @@ TARGET.accept("conf_path", [(ZOO_CFG, "the server's zoo.cfg"),
                             (lambda w: ZOO_CFG(w).replace("/zoo.cfg", "/./zoo.cfg"), "the same file through .")])
 TARGET.accept("timeout", [("0.5", "a fraction of a second: plenty for the stand-in"), ("3600", "the upper bound")])
 BY_URL.accept("jmx_password", [("p@ss w0rd=;'\"", "printable punctuation and blanks"),
-                                ("", "an empty password (what the program sends when none is given)")] + values.INERT)
+                               ("", "an empty password (what the program sends when none is given)")] + values.INERT)
 BY_URL.accept("jmx_user", [("cn=admin,ou=ops", "an LDAP-style name")] + values.INERT)
 
 
@@ -86,7 +93,7 @@ for title, body, names, may_succeed in [
 ]:
     PEERS.peer("a java that %s" % title, setup=lambda w, b=body: layouts.fake_jdk(w, body=b), names=names,
                may_succeed=may_succeed, args={"timeout": 3})
-PEERS.peer("a java that is a script without an interpreter line", setup=lambda w: _not_executable(w),
+PEERS.peer("a java that is a script without an interpreter line", setup=lambda w: _not_executable(w),  # pylint: disable=unnecessary-lambda
            names=["cannot be run"], args={"timeout": 3})
 for title, release in [("a FIFO", "fifo"), ("a link to a root-only file", "secret"), ("huge", "huge")]:
     PEERS.peer("a JDK whose release file is %s" % title, setup=lambda w, r=release: _release(w, r),
@@ -110,5 +117,6 @@ def _release(workdir, kind):
         with open(path, "w") as handle:
             handle.write(layouts.RELEASE)
             handle.truncate(100 * 1024 * 1024)
+
 
 globals().update(harness.module_tests([TARGET, BY_URL], peers=[PEERS]))

@@ -6,6 +6,7 @@ paths that are not locks, renewal, check mode. (Races for a stale lock: test_loc
 """
 import json
 import os
+import signal
 import stat
 import time
 
@@ -91,6 +92,24 @@ def test_lock_left_by_a_killed_run_is_broken_at_once_with_the_reason(runs):
     assert doc["lock_broken"]["owner"]["controller"]["pid"] == first.pid   # ansible-playbook itself
     assert reason in md
     assert "broke the lock" in out
+
+
+@pytest.mark.parametrize("signum, group", [(signal.SIGINT, True), (signal.SIGTERM, False)],
+                         ids=["ctrl-c", "awx-cancel"])
+def test_an_interrupted_run_never_blocks_the_next(runs, signum, group):
+    """Interrupted mid-remediation, a run either releases its lock on the way out or leaves one whose
+    owner is provably gone: the next run acts at once (the lease, an hour, is far from over)."""
+    runs.start("first")
+    runs.wait_acted("first")
+    runs.interrupt("first", signum, group)
+    rc, out = runs.run("second", lock_wait=20)
+    assert rc == 0, runs.output("first") + out
+    doc = runs.report("second")[0]
+    assert doc["status"] == "remediated"
+    if "lock_broken" in doc:
+        assert "gone" in doc["lock_broken"]["reason"] and doc["lock_broken"]["owner"]["label"] == "first"
+    else:
+        assert "held after unlock: False" in runs.output("first")
 
 
 def test_second_run_waits_then_fails_naming_the_owner_and_changes_nothing(runs):

@@ -107,19 +107,11 @@ def test_check_mode_report_is_labelled_a_dry_run(play, tmp_path):
     assert markdown_section(md, "Done") == []
 
 
-def test_document_of_a_runbook_without_plan_and_done_still_works(play, tmp_path):
-    legacy = {"status": "healthy", "summary": "nothing to do", "data": {},
-              "sections": [{"title": "Done", "lines": [], "empty": "nothing needed doing"}]}
-    rc, out = play(legacy)
-    assert rc == 0, out
-    report = assert_valid_reports(str(tmp_path / "reports"))[0]
-    assert "plan" not in report and report["sections"] == legacy["sections"]
-
-
 @pytest.mark.parametrize("document, variables, message", [
     (dict(DOCUMENT, status="fixed"), {}, "report.status must be one of"),
     (dict(DOCUMENT, sections=[{"title": "Done", "lines": ["x"]}]), {}, "report.sections[0].title 'Done' is reserved"),
     ({k: v for k, v in DOCUMENT.items() if k != "done"}, {}, "plan and done come together"),
+    ({k: v for k, v in DOCUMENT.items() if k not in ("plan", "done")}, {}, "report.plan is missing"),
     (DOCUMENT, {"remediation_common_run_id": "../../escape"}, "run_id: '../../escape'"),
     (DOCUMENT, {"runbook": "../x"}, "runbook: '../x'"),
     # read as given: Ansible's str would make them the names "3.5" and "7"

@@ -1,421 +1,360 @@
 """The zookeeper_connections role (playbooks/remediate_zookeeper.yml) against the lab's real 3-node
-ZooKeeper 3.8 ensemble, over real SSH, with real client processes on client1.
+ZooKeeper 3.8 ensemble, over real SSH, with real clients on client1 (kazoo sessions, Debian's zkCli, the
+lab's zk-clients and zk-writes).
 
-One lab for the whole module (the session fixture `lab` from tests/support/lab.py). Every test starts
-from and returns to the same state: zoo.cfg as it was when the module started (maxClientCnxns 20), every
-node serving, no fault of ours running, no zoo.cfg backups. Only faults injected here are undone.
+One lab for the whole module (the session fixture `lab`; run under the lab lock). Every test starts
+from and returns to the same state: zoo.cfg and the running limit as the module found them
+(maxClientCnxns 20), every member serving, no client of ours running, no zoo.cfg backups.
 """
 # pylint: disable=disallowed-name
-import glob
-import json
 import os
-import socket
 import subprocess
-import threading
 import time
 import uuid
 
 import pytest
 
-from tests.support.lab import LabError, ansible_env, lab, read_jsonl, verify_acknowledged_writes  # noqa: F401
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PLAYBOOK = os.path.join(ROOT, "playbooks", "remediate_zookeeper.yml")
-CONF = "/etc/zookeeper/conf/zoo.cfg"
-LIMIT = 20
+from tests.integration import zkrole_support as zk
+from tests.support.lab import LabError, ansible_env, lab, verify_acknowledged_writes  # noqa: F401  pylint: disable=unused-import
 
 
-# ------------------------------------------------------------------------------------------ helpers
-def zk_hosts(lab):
-    return lab.group("zookeeper")
-
-
-def read_cfg(lab, host):
-    return lab.exec(host, ["cat", CONF]).stdout
-
-
-def write_cfg(lab, host, text):
-    lab.exec(host, ["sh", "-c", "cat > %s.tmp && mv %s.tmp %s" % (CONF, CONF, CONF)], input=text)
-
-
-def cfg_value(text, key):
-    value = None
-    for line in text.splitlines():
-        k, sep, v = line.partition("=")
-        if sep and k.strip() == key:
-            value = v.strip()
-    return value
-
-
-def backups(lab, host):
-    out = lab.exec(host, ["sh", "-c", "ls %s.*~ 2>/dev/null || true" % CONF]).stdout
-    return [line for line in out.splitlines() if line.strip()]
-
-
-def zk_pid(lab, host):
-    out = lab.exec(host, ["cat", "/run/zookeeper.pid"], check=False).stdout.strip()
-    return int(out) if out.isdigit() else None
-
-
-def running_limit(lab, host):
-    return cfg_value(lab.four_letter(host, "conf"), "maxClientCnxns")
-
-
-def last_start_marker(lab, host):
-    """time of the last `zkctl start` (the marker zkctl writes into zookeeper.out), as a sortable string."""
-    out = lab.exec(host, ["sh", "-c", "grep '=== zkctl start' /var/log/zookeeper/zookeeper.out | tail -1"]).stdout
-    return out.strip()
-
-
-def saturated_now(lab, threshold=80.0):
-    """(host, ip, count, limit) at or over threshold, read from the controller (cons + conf)."""
-    found = []
-    for host in zk_hosts(lab):
-        limit = int(running_limit(lab, host))
-        counts = {}
-        for line in lab.four_letter(host, "cons").splitlines():
-            line = line.strip()
-            if not line.startswith("/"):
-                continue
-            ip = line[1:].rsplit(":", 1)[0]
-            counts[ip] = counts.get(ip, 0) + 1
-        counts.pop(lab.spec["network"]["controller_address"], None)  # our own probe
-        for ip, n in counts.items():
-            if limit and 100.0 * n >= threshold * limit:
-                found.append((host, ip, n, limit))
-    return found
-
-
-def run_playbook(lab, report_dir, *extra, check=False, timeout=300):
-    """ansible-playbook remediate_zookeeper.yml; returns (CompletedProcess, report dict or None)."""
-    run_id = "t" + uuid.uuid4().hex[:10]
-    argv = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), PLAYBOOK, "-i", lab.inventory_path,
-            "-e", "remediation_common_run_id=%s" % run_id, "-e", "zookeeper_connections_sample_interval=2"]
-    for item in extra:
-        argv += ["-e", item]
-    if check:
-        argv += ["--check", "--diff"]
-    env = ansible_env({"ALERTOPS_REPORT_DIR": str(report_dir), "ANSIBLE_NOCOLOR": "1"})
-    proc = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=timeout, check=False)
-    reports = glob.glob(os.path.join(str(report_dir), "zookeeper_connections", run_id, "*.json"))
-    report = None
-    if reports:
-        with open(reports[0]) as fh:
-            report = json.load(fh)
-    return proc, report
-
-
-def recap_changed(output):
-    """{host: changed count} from the PLAY RECAP."""
-    out = {}
-    recap = output.rsplit("PLAY RECAP", 1)[-1]
-    for line in recap.splitlines():
-        if "changed=" in line and ":" in line:
-            host = line.split(":", 1)[0].strip()
-            out[host] = int(line.split("changed=", 1)[1].split()[0])
-    return out
-
-
-class Poller(object):
-    """Asks every member `srvr` from the controller every 0.1 s: 'down' (refused/timeout), 'not_serving'
-    (up, no quorum or electing) or the Mode."""
-
-    def __init__(self, lab):
-        self.targets = dict((h, lab.address(h)) for h in zk_hosts(lab))
-        self.samples = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def probe(self, addr):
-        try:
-            with socket.create_connection((addr, 2181), timeout=1.0) as s:
-                s.sendall(b"srvr")
-                data = b""
-                while True:
-                    chunk = s.recv(4096)
-                    if not chunk:
-                        break
-                    data += chunk
-        except OSError:
-            return "down"
-        text = data.decode(errors="replace")
-        if "not currently serving" in text:
-            return "not_serving"
-        for line in text.splitlines():
-            if line.startswith("Mode:"):
-                return line.split(":", 1)[1].strip()
-        return "down"  # closed without a reply: the JVM is going away
-
-    def run(self):
-        while not self.stop.is_set():
-            self.samples.append((time.time(), dict((h, self.probe(a)) for h, a in self.targets.items())))
-            self.stop.wait(0.1)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join(5)
-
-
-# ------------------------------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
 def baseline(lab):
-    """zoo.cfg of every member when the module starts, with maxClientCnxns at the lab's 20."""
-    base = {}
-    for host in zk_hosts(lab):
-        text = read_cfg(lab, host)
-        lines = ["maxClientCnxns=%d" % LIMIT if line.startswith("maxClientCnxns=") else line
-                 for line in text.split("\n")]
-        base[host] = "\n".join(lines)
-    restore(lab, base)
+    base = zk.baseline_of(lab)
+    zk.restore(lab, base)
     return base
-
-
-def restore(lab, base):
-    """Put every member back to its baseline zoo.cfg (followers first, the leader last) and wait for quorum."""
-    modes = dict((h, lab.zk_mode(h)) for h in zk_hosts(lab))
-    order = sorted(zk_hosts(lab), key=lambda h: modes[h] == "leader")
-    for host in order:
-        for path in backups(lab, host):
-            lab.exec(host, ["rm", "-f", path])
-        if read_cfg(lab, host) != base[host] or modes[host] in (None, "not_serving"):
-            write_cfg(lab, host, base[host])
-            lab.zkctl(host, "restart", check=False)
-            lab.wait_quorum(90)
-    lab.wait_quorum(90)
 
 
 @pytest.fixture
 def ensemble(lab, baseline):
-    """The lab at baseline; faults injected through `inject` are undone and the baseline restored after."""
-    injected = []
+    """The lab at baseline; faults and kazoo apps started through it are stopped, the baseline restored."""
+    started = []
 
     def inject(*args, **kwargs):
         handle = lab.inject(*args, **kwargs)
-        injected.append(handle)
+        started.append(handle.undo)
         return handle
 
-    lab.inject_ours = inject
+    def kazoo(server, sessions, host="client1"):
+        app = zk.KazooApp(lab, host, server, sessions)
+        started.append(app.stop)
+        return app
+
+    lab.inject_ours, lab.kazoo = inject, kazoo
     try:
         yield lab
     finally:
-        for handle in injected:
+        for stop in reversed(started):
             try:
-                handle.undo()
-            except Exception:  # noqa: BLE001 - already gone is fine
+                stop()
+            except (LabError, AssertionError):  # already stopped by the test
                 pass
-        restore(lab, baseline)
+        zk.restore(lab, baseline)
 
 
-def growth_clients(lab, host="zk1", count=17):
-    """order-service on client1 with `count` steady sessions to `host` (17 of 20 = 85%)."""
-    client_ip = lab.address("client1")
-    deadline = time.time() + 20
-    while time.time() < deadline and any(l.strip().startswith("/%s:" % client_ip) for l in lab.four_letter(host, "cons").splitlines()):
-        time.sleep(0.5)  # sessions of an earlier client still closing
-    handle = lab.inject_ours("zk-clients", "client1", str(count), "--server", host)
-    assert handle.info and handle.info["opened"] == count, handle.info
-    return handle
-
-
-def roles(lab):
-    modes = lab.wait_quorum(60)
-    followers = [h for h in zk_hosts(lab) if modes[h] == "follower"]
-    leader = [h for h in zk_hosts(lab) if modes[h] == "leader"][0]
-    return followers, leader
-
-
-# ------------------------------------------------------------------------------------------ tests
-def test_growth_raises_the_limit_followers_then_leader_under_writes(ensemble, tmp_path):
-    lab = ensemble
-    followers, leader = roles(lab)
+def writer(lab):
     log = os.path.join(lab.state_dir, "zk-writes-%s.jsonl" % uuid.uuid4().hex[:8])
-    writer = lab.inject_ours("zk-writes", "client1", "--servers", ",".join(zk_hosts(lab)), "--log", log)
-    growth_clients(lab, followers[0])
-    assert saturated_now(lab), "the fault did not saturate anything"
-    pids_before = dict((h, zk_pid(lab, h)) for h in zk_hosts(lab))
+    return lab.inject_ours("zk-writes", "client1", "--servers", ",".join(zk.zk_hosts(lab)), "--log", log), log
 
-    with Poller(lab) as poller:
-        proc, report = run_playbook(lab, tmp_path)
-    assert proc.returncode == 0, proc.stdout[-4000:]
-    assert report["status"] == "remediated", report["summary"]
-    plan = report["data"]["plan"]
-    assert (plan["old_limit"], plan["new_limit"]) == (20, 40)  # max(20 x 2, 17 x 1.5)
 
-    # the order: every follower before the leader, the leader last -- from the report ...
-    rollout = report["data"]["rollout"]
-    assert [r["node"] for r in rollout] == followers + [leader]
-    assert [r["role_before"] for r in rollout] == ["follower"] * len(followers) + ["leader"]
-    assert all(r["gate"] == "passed" and r["synced_followers"] == 2 for r in rollout), rollout
-    # ... from the run's output (the restart tasks in that order) ...
-    restarted = [line.split("on ", 1)[1].split()[0].strip("]*") for line in proc.stdout.splitlines()
-                 if line.startswith("TASK [") and "Restart ZooKeeper with the service command on" in line]
-    assert restarted == followers + [leader]
-    # ... and from the nodes themselves: new JVMs, started in that order
-    starts = [last_start_marker(lab, h) for h in followers + [leader]]
-    assert starts == sorted(starts) and len(set(starts)) == 3, starts
-    assert all(zk_pid(lab, h) != pids_before[h] for h in zk_hosts(lab))
-
-    for host in zk_hosts(lab):
-        assert cfg_value(read_cfg(lab, host), "maxClientCnxns") == "40"
-        assert running_limit(lab, host) == "40"
-        assert len(backups(lab, host)) == 1
-    assert saturated_now(lab) == []  # the alarm condition is gone
-
-    # quorum: never more than one member down at once, and the poller saw each one go down
-    down = [(t, [h for h, m in s.items() if m == "down"]) for t, s in poller.samples]
-    assert max(len(d) for _, d in down) <= 1, [x for x in down if len(x[1]) > 1][:5]
-    assert set(h for _, d in down for h in d) == set(zk_hosts(lab))
-
-    # no acknowledged write is missing
+def no_write_lost(lab, handle, log):
     try:
-        writer.undo()
+        handle.undo()
     except LabError:  # already undone by another session's `lab/inject undo all`: it stopped cleanly
         pass
     result = verify_acknowledged_writes(lab, log)
     assert result["acknowledged"] > 20 and result["missing"] == [] and result["wrong_value"] == [], result
-    events = [e["event"] for e in read_jsonl(log + ".events")]
-    assert "stopped" in events
-
-    # idempotence: the second run changes nothing
-    proc2, report2 = run_playbook(lab, tmp_path)
-    assert proc2.returncode == 0, proc2.stdout[-3000:]
-    assert report2["status"] == "healthy" and report2["data"]["rollout"] == []
-    assert set(recap_changed(proc2.stdout).values()) == {0}, proc2.stdout[-2000:]
 
 
-def test_check_mode_prints_the_plan_and_changes_nothing(ensemble, tmp_path):
+# ------------------------------------------------------------------------------------------ live relief
+def test_live_relief_raises_every_member_without_a_restart_and_keeps_every_session(ensemble, validated_report_dir):
     lab = ensemble
-    followers, leader = roles(lab)
-    growth_clients(lab, followers[0])
-    cfg_before = dict((h, read_cfg(lab, h)) for h in zk_hosts(lab))
-    pids_before = dict((h, zk_pid(lab, h)) for h in zk_hosts(lab))
+    followers, leader = zk.roles(lab)
+    target = followers[0]
+    handle, log = writer(lab)
+    app = lab.kazoo(target, 17)
+    assert app.info["opened"] == 17
+    before = zk.state(lab)
 
-    proc, report = run_playbook(lab, tmp_path, check=True)
+    # the dry run plans live relief and changes nothing
+    proc, report = zk.run_playbook(lab, validated_report_dir, check=True)
     assert proc.returncode == 0, proc.stdout[-4000:]
-    assert report["status"] == "dry-run" and report["check_mode"] is True
+    assert report["status"] == "dry-run" and report["data"]["plan"]["method"] == "live", report["summary"]
     assert "PLAN (check mode, nothing is changed): raise maxClientCnxns 20 -> 40" in proc.stdout
-    assert " -> ".join(followers + [leader]) + " (leader last)" in proc.stdout
-    assert proc.stdout.count("-maxClientCnxns=20") == 3 and proc.stdout.count("+maxClientCnxns=40") == 3
-    assert [r["gate"] for r in report["data"]["rollout"]] == ["planned"] * 3
-    for host in zk_hosts(lab):
-        assert read_cfg(lab, host) == cfg_before[host]
-        assert zk_pid(lab, host) == pids_before[host]
-        assert backups(lab, host) == []
-        assert running_limit(lab, host) == "20"
+    assert report["done"] == [] and zk.state(lab) == before
+
+    with zk.Poller(lab) as poller:
+        proc, report = zk.run_playbook(lab, validated_report_dir)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert report["status"] == "remediated", report["summary"]
+    plan = report["data"]["plan"]
+    assert (plan["method"], plan["old_limit"], plan["new_limit"]) == ("live", 20, 40)
+    live = report["data"]["live"]
+    assert [r["node"] for r in live] == followers + [leader]
+    assert all(r["jmx"] == "set" and r["conf_check"] == "passed" and r["after"] == 40 for r in live), live
+    assert report["data"]["rollout"] == []
+    assert any(line.startswith("%s: MaxClientCnxnsPerHost set 20 -> 40 live" % target) for line in report["done"])
+
+    # every member runs 40 and keeps it in zoo.cfg (one backup), with the same process as before
+    after = zk.state(lab)
+    for host in zk.zk_hosts(lab):
+        assert after[host] == (before[host][0], "40", "40", 1), (host, before[host], after[host])
+    assert poller.most_down_at_once() == 0 and poller.seconds_without_leader() == 0.0
+
+    # every session survived without a state change; a client beyond the old limit gets in at once
+    final = app.stop()
+    assert [s["session_id"] for s in final["sessions"]] == app.info["session_ids"]
+    assert all(s["state"] == "CONNECTED" and s["changes"] == [] and s["now_id"] == s["session_id"]
+               for s in final["sessions"]), final
+    more = lab.kazoo(target, 4)
+    assert (more.info["opened"], more.info["refused"]) == (4, 0)
+    cli = zk.zkcli(lab, "client1", target, "ls", "/")
+    assert cli.returncode == 0 and "SyncConnected" in cli.stdout and "zookeeper]" in cli.stdout, cli.stdout + cli.stderr
+    no_write_lost(lab, handle, log)
+
+    # a second run changes nothing
+    proc2, report2 = zk.run_playbook(lab, validated_report_dir)
+    assert proc2.returncode == 0, proc2.stdout[-3000:]
+    assert report2["status"] == "healthy" and report2["done"] == []
+    assert set(zk.recap_changed(proc2.stdout).values()) == {0}, proc2.stdout[-2000:]
+    assert zk.state(lab) == after
 
 
-def test_leak_names_the_process_and_leaves_the_limit(ensemble, tmp_path):
+def test_steady_kept_alive_client_is_growth(ensemble, validated_report_dir):
+    """36 long-lived sessions kept alive by kazoo's pings, older than idle_min_age, a flat count: growth.
+    (0.1.0 called this a leak because 'idle and never used' counted on its own.)"""
     lab = ensemble
-    followers, dummy = roles(lab)
+    followers, dummy = zk.roles(lab)
+    apps = [lab.kazoo(followers[0], 18), lab.kazoo(followers[1], 18)]
+    assert [a.info["opened"] for a in apps] == [18, 18]
+    time.sleep(6)  # older than idle_min_age=5: the rule, not the wall time, is under test
+
+    proc, report = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_idle_min_age=5")
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    analysis = report["data"]["analysis"]
+    assert len(analysis) == 1 and analysis[0]["ip"] == lab.address("client1"), analysis
+    a = analysis[0]
+    assert (a["first"], a["second"], a["idle"]) == (36, 36, 36) and a["verdict"] == "growth", a
+    signs = dict((e["sign"], e) for e in a["evidence"])
+    assert signs["sessions idle and never used"]["observed"] and not signs["sessions idle and never used"]["counted"]
+    assert signs["the holder keeps opening connections"]["detail"].startswith("36 connection(s) held on client1")
+    assert report["status"] == "remediated" and report["data"]["plan"]["new_limit"] == 40
+    evidence = [s for s in report["sections"] if s["title"].startswith("Leak or growth")][0]
+    assert [r[3] for r in evidence["rows"]] == ["decisive", "decisive", "decisive", "supporting"]
+
+
+def test_leak_names_the_process_and_leaves_the_limit(ensemble, validated_report_dir):
+    lab = ensemble
+    followers, dummy = zk.roles(lab)
     leaky = lab.inject_ours("zk-clients", "client1", "15", "--server", followers[0], "--leak")
     time.sleep(1.5)  # over 80 % before the run starts
-    cfg_before = dict((h, read_cfg(lab, h)) for h in zk_hosts(lab))
-    pids_before = dict((h, zk_pid(lab, h)) for h in zk_hosts(lab))
+    before = zk.state(lab)
 
-    proc, report = run_playbook(lab, tmp_path, "zookeeper_connections_sample_interval=3")
+    proc, report = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_sample_interval=3")
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert report["status"] == "leak", report["summary"]
-    analysis = report["data"]["analysis"]
-    assert len(analysis) == 1 and analysis[0]["ip"] == lab.address("client1") and analysis[0]["host"] == "client1"
-    assert analysis[0]["leak"] is True and (analysis[0]["rising"] or analysis[0]["pressing"])
-    holder = analysis[0]["holders"][0]
-    assert holder["name"] == "leaky-app" and holder["pid"] == leaky.pid
-    assert holder["count"] >= 16 and "--leak" in holder["cmdline"]
+    a = report["data"]["analysis"][0]
+    assert a["ip"] == lab.address("client1") and a["host"] == "client1" and a["leak"] is True
+    counted = [e["sign"] for e in a["evidence"] if e["counted"]]
+    assert "count rose between the samples" in counted or "refused at the limit while the client keeps opening" in counted
+    holder = a["holders"][0]
+    assert holder["name"] == "leaky-app" and holder["pid"] == leaky.pid and "--leak" in holder["cmdline"]
+    assert holder["count"] >= 16 and holder["age_seconds"] is not None and 0 <= holder["age_seconds"] < 600
     assert "leaky-app pid %d" % leaky.pid in report["summary"] and "left at 20" in report["summary"]
-    assert report["data"]["rollout"] == []
-    for host in zk_hosts(lab):
-        assert read_cfg(lab, host) == cfg_before[host]
-        assert zk_pid(lab, host) == pids_before[host]
-        assert backups(lab, host) == []
+    assert a["recommendation"].startswith("fix the connection leak in leaky-app (pid %d" % leaky.pid)
+    assert report["data"]["live"] == [] and report["data"]["rollout"] == [] and report["done"] == []
+    assert zk.state(lab) == before
 
     # the leak can still be made fatal for a pipeline that wants it so
-    proc2, report2 = run_playbook(lab, tmp_path, "zookeeper_connections_fail_on_leak=true")
+    proc2, report2 = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_fail_on_leak=true")
     assert proc2.returncode != 0 and report2["status"] == "leak"
 
 
-def test_srvr_only_whitelist_uses_the_admin_server(ensemble, tmp_path):
+def test_srvr_only_whitelist_uses_the_admin_server(ensemble, validated_report_dir):
     lab = ensemble
-    followers, leader = roles(lab)
+    followers, leader = zk.roles(lab)
     target = followers[0]
-    text = read_cfg(lab, target)
-    write_cfg(lab, target, text.replace("4lw.commands.whitelist=srvr,mntr,conf,cons,ruok",
-                                        "4lw.commands.whitelist=srvr"))
+    text = zk.read_cfg(lab, target)
+    zk.write_cfg(lab, target, text.replace("4lw.commands.whitelist=srvr,mntr,conf,cons,ruok", "4lw.commands.whitelist=srvr"))
     lab.zkctl(target, "restart")
     lab.wait_quorum(60)
     assert "not in the whitelist" in lab.four_letter(target, "cons")
-    growth_clients(lab, target)
+    lab.kazoo(target, 17)
 
-    proc, report = run_playbook(lab, tmp_path)
+    proc, report = zk.run_playbook(lab, validated_report_dir)
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert report["status"] == "remediated"
     before = dict((s["name"], s) for s in report["data"]["servers_before"])
     assert before[target]["source"] == "admin" and set(before[target]["whitelist_limited"]) >= {"mntr", "conf", "cons"}
     assert before[target]["counts"][lab.address("client1")] == 17
-    assert [r["node"] for r in report["data"]["rollout"]][-1] == leader
-    assert running_limit(lab, leader) == "40"
-    assert cfg_value(read_cfg(lab, target), "maxClientCnxns") == "40"
-    assert cfg_value(read_cfg(lab, target), "4lw.commands.whitelist") == "srvr"  # untouched
+    assert report["data"]["after"][target]["max_client_cnxns"] == 40  # read back through the AdminServer
+    assert zk.running_limit(lab, leader) == "40"
+    assert zk.cfg_value(zk.read_cfg(lab, target), "maxClientCnxns") == "40"
+    assert zk.cfg_value(zk.read_cfg(lab, target), "4lw.commands.whitelist") == "srvr"  # untouched
 
 
-def test_a_follower_that_cannot_restart_stops_the_rollout(ensemble, tmp_path):
+# ------------------------------------------------------------------------------------------ rolling restart
+def test_rolling_restart_followers_then_leader_under_writes(ensemble, validated_report_dir):
+    lab = ensemble
+    followers, leader = zk.roles(lab)
+    handle, log = writer(lab)
+    lab.inject_ours("zk-clients", "client1", "17", "--server", followers[0])
+    before = zk.state(lab)
+
+    proc, report = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_apply=restart", check=True)
+    assert proc.returncode == 0 and report["status"] == "dry-run", proc.stdout[-4000:]
+    assert " -> ".join(followers + [leader]) + " (leader last)" in proc.stdout
+    assert proc.stdout.count("-maxClientCnxns=20") == 3 and proc.stdout.count("+maxClientCnxns=40") == 3
+    assert [r["gate"] for r in report["data"]["rollout"]] == ["planned"] * 3 and zk.state(lab) == before
+
+    with zk.Poller(lab) as poller:
+        proc, report = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_apply=restart")
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert report["status"] == "remediated", report["summary"]
+    rollout = report["data"]["rollout"]
+    assert [r["node"] for r in rollout] == followers + [leader]
+    assert [r["role_before"] for r in rollout] == ["follower"] * len(followers) + ["leader"]
+    assert all(r["gate"] == "passed" and r["restarted"] and r["synced_followers"] == 2 for r in rollout), rollout
+    restarted = [line.split(" on ", 1)[1].split("]")[0] for line in proc.stdout.splitlines()
+                 if line.startswith("TASK [") and "Rollout | Restart ZooKeeper" in line]
+    assert restarted == followers + [leader]
+    after = zk.state(lab)
+    for host in zk.zk_hosts(lab):
+        assert after[host][0] != before[host][0] and after[host][1:] == ("40", "40", 1)
+    # never more than one member down at once, each of them down once
+    assert poller.most_down_at_once() <= 1, poller.when_down()[:5]
+    assert set(h for dummy, s in poller.samples for h, m in s.items() if m == "down") == set(zk.zk_hosts(lab))
+    no_write_lost(lab, handle, log)
+
+    proc2, report2 = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_apply=restart")
+    assert proc2.returncode == 0 and report2["status"] == "healthy" and report2["data"]["rollout"] == []
+    assert set(zk.recap_changed(proc2.stdout).values()) == {0}, proc2.stdout[-2000:]
+
+
+def test_a_member_already_at_the_new_limit_is_not_restarted(ensemble, validated_report_dir):
+    """zk's zoo.cfg already holds 40 and it runs with 40: nothing to write, nothing to restart there."""
+    lab = ensemble
+    followers, leader = zk.roles(lab)
+    ahead = followers[1]
+    zk.set_cfg_limit(lab, ahead, 40)
+    lab.zkctl(ahead, "restart")
+    lab.wait_quorum(60)
+    lab.inject_ours("zk-clients", "client1", "17", "--server", followers[0])
+    before = zk.state(lab)
+    assert before[ahead][1:3] == ("40", "40")
+
+    proc, report = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_apply=restart")
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert report["data"]["plan"]["order"] == [followers[0], leader]
+    assert [r["node"] for r in report["data"]["rollout"]] == [followers[0], leader]
+    after = zk.state(lab)
+    assert after[ahead] == before[ahead]                       # same process, same file, no backup
+    assert after[followers[0]][0] != before[followers[0]][0] and after[leader][0] != before[leader][0]
+
+
+def test_a_follower_that_cannot_restart_stops_the_rollout(ensemble, validated_report_dir):
     """A change that keeps a node from starting (a dataDir without its myid, written by the role itself
     through zookeeper_connections_extra_settings) -> that node's zoo.cfg is restored byte for byte and it
     runs again, the rollout stops, and the nodes after it are not touched (neither restarted nor edited)."""
     lab = ensemble
-    followers, leader = roles(lab)
-    growth_clients(lab, followers[0])
-    cfgs = dict((h, read_cfg(lab, h)) for h in zk_hosts(lab))
-    pids_before = dict((h, zk_pid(lab, h)) for h in zk_hosts(lab))
+    followers, leader = zk.roles(lab)
+    lab.inject_ours("zk-clients", "client1", "17", "--server", followers[0])
+    cfgs = dict((h, zk.read_cfg(lab, h)) for h in zk.zk_hosts(lab))
+    before = zk.state(lab)
     broken = '{"zookeeper_connections_extra_settings": {"dataDir": "/var/lib/zookeeper/not-initialised"}}'
 
-    proc, report = run_playbook(lab, tmp_path, "zookeeper_connections_restart_timeout=30", broken)
+    proc, report = zk.run_playbook(lab, validated_report_dir, "zookeeper_connections_restart_timeout=30", broken)
     assert proc.returncode != 0
     assert report["status"] == "failed"
+    assert "extra_settings (dataDir) take effect only at a restart" in report["data"]["plan"]["method_reason"]
     rollout = report["data"]["rollout"]
     assert len(rollout) == 1, rollout
     bad = rollout[0]["node"]
-    assert bad in followers, "a follower goes first, the leader last"
+    assert bad == followers[0], "a follower goes first, the leader last"
     assert "%s did not come back" % bad in report["summary"], report["summary"]
-    assert rollout[0]["gate"] == "failed" and rollout[0]["restored"] is True
-    assert rollout[0]["restarted_again"] is True
-    after = [h for h in zk_hosts(lab) if h != bad]
-    assert sorted(rollout[0]["not_touched"]) == sorted(after)
-    assert "not touched: " in report["summary"] and leader in report["summary"]
+    assert rollout[0]["gate"] == "failed" and rollout[0]["restored"] is True and rollout[0]["restarted_again"] is True
+    after_bad = followers[1:] + [leader]
+    assert rollout[0]["not_touched"] == after_bad
+    assert "not touched: %s." % ", ".join(after_bad) in report["summary"]
+    assert any(line.startswith("%s: zoo.cfg restored from" % bad) for line in report["done"])
 
     # its zoo.cfg is back byte for byte and it runs again with it, as a quorum member with the old limit
-    assert read_cfg(lab, bad) == cfgs[bad]
+    assert zk.read_cfg(lab, bad) == cfgs[bad]
     assert lab.wait_quorum(60)[bad] in ("follower", "leader")
-    assert running_limit(lab, bad) == "20"
-    # the nodes after it: same process, same file, no backup
-    for host in after:
-        assert zk_pid(lab, host) == pids_before[host] and read_cfg(lab, host) == cfgs[host]
-        assert running_limit(lab, host) == "20" and backups(lab, host) == []
-    assert lab.zk_mode(leader) == "leader"  # quorum kept throughout
+    assert zk.running_limit(lab, bad) == "20"
+    for host in after_bad:
+        assert zk.state(lab)[host] == before[host] and zk.read_cfg(lab, host) == cfgs[host]
 
 
-@pytest.mark.parametrize("extra,needle", [
-    ("zookeeper_connections_conf_path=/nonexistent/zoo.cfg", "zoo.cfg /nonexistent/zoo.cfg does not exist"),
+# ------------------------------------------------------------------------------------------ the locks
+HOLDER = """
+- name: Another remediation holds one member's lock for a while
+  hosts: {host}
+  gather_facts: false
+  tasks:
+    - name: Hold the member's lock (the path remediation_common uses by default)
+      alertops.remediation.remediation_lock:
+        path: /run/alertops-remediation.lock
+        owner: another-run
+        lease: 300
+    - name: Hold it
+      ansible.builtin.pause:
+        seconds: 25
+    - name: Let it go
+      alertops.remediation.remediation_lock:
+        path: /run/alertops-remediation.lock
+        state: unlocked
+"""
+
+
+def test_the_ensembles_locks_are_taken_before_anything_is_read(ensemble, validated_report_dir, tmp_path):
+    """A run for the ensemble while another remediation holds one member's lock reads nothing, decides
+    nothing and changes nothing (0.1.0 detected and decided first, then locked)."""
+    lab = ensemble
+    followers, dummy = zk.roles(lab)
+    lab.inject_ours("zk-clients", "client1", "17", "--server", followers[0])
+    before = zk.state(lab)
+    holder_yml = tmp_path / "holder.yml"
+    holder_yml.write_text(HOLDER.format(host=followers[1]))
+    out = tmp_path / "holder.out"
+    argv = [os.path.join(zk.ROOT, ".venv", "bin", "ansible-playbook"), str(holder_yml), "-i", lab.inventory_path]
+    with open(str(out), "w") as fh:
+        holder = subprocess.Popen(argv, cwd=zk.ROOT, env=ansible_env({"ANSIBLE_NOCOLOR": "1"}), stdout=fh,
+                                  stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 120
+        while "TASK [Hold it]" not in out.read_text():
+            assert holder.poll() is None and time.time() < deadline, out.read_text()[-3000:]
+            time.sleep(0.2)
+        proc, report = zk.run_playbook(lab, validated_report_dir, "remediation_common_lock_wait=3")
+    finally:
+        holder.wait(120)
+    assert proc.returncode != 0
+    assert "another-run" in proc.stdout and followers[1] in report["summary"], report["summary"]
+    assert "Detect |" not in proc.stdout and "Decide |" not in proc.stdout, "read or decided without the locks"
+    assert report["status"] == "failed" and report["data"]["servers_before"] == [] and report["plan"] == []
+    assert zk.state(lab) == before
+
+
+# ------------------------------------------------------------------------------------------ bad input
+@pytest.mark.parametrize("extra, needle", [
+    ("zookeeper_connections_conf_path=/nonexistent/zoo.cfg", "zoo.cfg /nonexistent/zoo.cfg does not exist or cannot be read"),
     ("zookeeper_connections_max_limit=abc", "zookeeper_connections_max_limit"),
     ("zookeeper_connections_max_limit=10", "zookeeper_connections_max_limit=10 is below the current maxClientCnxns"),
+    ("zookeeper_connections_max_limit=20", "cannot raise maxClientCnxns above 20"),
+    ("zookeeper_connections_raise_factor=nan", "zookeeper_connections_raise_factor='nan' is not a decimal number"),
+    ("zookeeper_connections_threshold_percent=0", "zookeeper_connections_threshold_percent='0' is out of range"),
+    ("zookeeper_connections_apply=later", "zookeeper_connections_apply"),
     ("zookeeper_connections_port=2999", "cannot connect to ZooKeeper at"),
 ])
-def test_bad_input_is_a_clear_error_and_changes_nothing(ensemble, tmp_path, extra, needle):
+def test_bad_input_is_a_clear_error_and_changes_nothing(ensemble, validated_report_dir, extra, needle):
     lab = ensemble
-    followers, dummy = roles(lab)
-    growth_clients(lab, followers[0])  # there is something to fix, yet nothing may change
-    cfg_before = dict((h, read_cfg(lab, h)) for h in zk_hosts(lab))
-    pids_before = dict((h, zk_pid(lab, h)) for h in zk_hosts(lab))
+    followers, dummy = zk.roles(lab)
+    lab.inject_ours("zk-clients", "client1", "17", "--server", followers[0])  # there is something to fix
+    before = zk.state(lab)
 
-    proc, dummy = run_playbook(lab, tmp_path, extra)
+    proc, dummy = zk.run_playbook(lab, validated_report_dir, extra)
     assert proc.returncode != 0
     assert needle in proc.stdout, proc.stdout[-3000:]
     assert "Nothing was changed" in proc.stdout or "validating arguments" in proc.stdout.lower()
-    for host in zk_hosts(lab):
-        assert read_cfg(lab, host) == cfg_before[host]
-        assert zk_pid(lab, host) == pids_before[host]
-        assert backups(lab, host) == []
+    assert zk.state(lab) == before

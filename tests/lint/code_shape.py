@@ -4,7 +4,9 @@
    `.append(` or `.update(` outside templates; decisions live in Python plugins, Jinja renders text;
 2. no Python file under plugins/ or lab/ longer than 600 lines;
 3. no block of six or more lines copied between files in plugins/, roles/ or playbooks/ (documentation
-   strings and YAML comments excepted, lines compared with indentation and blank lines ignored).
+   strings and YAML comments excepted, lines compared with indentation and blank lines ignored);
+4. no role or playbook reads another role's private variables (`__<role>_...`): a role's interface is its
+   argument spec and its documented facts.
 
 Usage: python3 tests/lint/code_shape.py [ROOT]; prints one line per violation, exits 1 when there is any.
 """
@@ -99,9 +101,28 @@ def copied_blocks(root):
     return found
 
 
+def private_reads(root):
+    roles = sorted(d for d in os.listdir(os.path.join(root, "roles"))) if os.path.isdir(os.path.join(root, "roles")) else []
+    if not roles:
+        return []
+    private = re.compile(r"\b__(%s)_\w+" % "|".join(re.escape(r) for r in sorted(roles, key=len, reverse=True)))
+    found = []
+    for path in _files(root, YAML_TREES, (".yml", ".yaml", ".j2")):
+        rel = os.path.relpath(path, root)
+        parts = rel.split(os.sep)
+        own = parts[1] if parts[0] == "roles" else None
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                for match in private.finditer(line):
+                    if match.group(1) != own:
+                        found.append("%s:%d: reads %s, a private variable of role %s" % (
+                            rel, number, match.group(0), match.group(1)))
+    return found
+
+
 def main(argv):
     root = os.path.abspath(argv[1] if len(argv) > 1 else os.path.join(os.path.dirname(__file__), "..", ".."))
-    problems = jinja_programs(root) + long_files(root) + copied_blocks(root)
+    problems = jinja_programs(root) + long_files(root) + copied_blocks(root) + private_reads(root)
     for problem in problems:
         print(problem)
     return 1 if problems else 0

@@ -130,6 +130,16 @@ class Runs(object):
         with open(str(self.tmp / (name + ".log")), "rb") as fh:
             return fh.read().decode("utf-8", "replace")
 
+    def interrupt(self, name, signum, group, limit=120):
+        """Ctrl-C in a terminal (SIGINT to the whole process group) or AWX's cancel (SIGTERM to
+        ansible-playbook); waits until ansible-playbook has ended."""
+        proc = self.procs[name]
+        if group:
+            os.killpg(proc.pid, signum)
+        else:
+            proc.send_signal(signum)
+        proc.wait(limit)
+
     def kill(self, name):
         proc = self.procs[name]
         try:

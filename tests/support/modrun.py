@@ -11,7 +11,19 @@ import sysconfig
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-COLLECTIONS = os.path.join(ROOT, ".build", "collections")
+
+
+def collections_root(root):
+    """The directory that holds ansible_collections/ for this copy of the collection: the one above
+    ansible_collections/<namespace>/<name> when the copy sits in such a tree (installed, extracted from
+    the tarball, or laid out by ansible-test), else the checkout's .build/collections (make's link)."""
+    tree = os.path.dirname(os.path.dirname(root))
+    if os.path.basename(tree) == "ansible_collections":
+        return os.path.dirname(tree)
+    return os.path.join(root, ".build", "collections")
+
+
+COLLECTIONS = collections_root(ROOT)
 
 
 # The system interpreter: another user can run it (the venv's may live under /root); the venv's

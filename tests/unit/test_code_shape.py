@@ -62,3 +62,14 @@ def test_copied_blocks_are_found_but_not_docs(tmp_path):
     root = tree(tmp_path, {"plugins/filter/c.py": "# copy\n" + BLOCK})
     found = code_shape.copied_blocks(root)
     assert len(found) == 1 and "plugins/filter/c.py" in found[0] and "plugins/modules/a.py" in found[0]
+
+
+def test_reading_another_roles_private_variables_is_found(tmp_path):
+    root = tree(tmp_path, {
+        "roles/r/tasks/main.yml": "- name: Own\n  ansible.builtin.debug:\n    var: __r_plan\n",
+        "roles/s/tasks/main.yml": "- name: Peek\n  ansible.builtin.debug:\n    var: __r_plan\n",
+        "playbooks/p.yml": "- name: Peek\n  ansible.builtin.debug:\n    msg: \"{{ __s_state }}\"\n",
+    })
+    found = code_shape.private_reads(root)
+    assert sorted(found) == ["playbooks/p.yml:3: reads __s_state, a private variable of role s",
+                             "roles/s/tasks/main.yml:3: reads __r_plan, a private variable of role r"]

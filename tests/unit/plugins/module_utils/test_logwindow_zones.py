@@ -24,8 +24,7 @@ from ansible_collections.alertops.remediation.plugins.module_utils.logwindow_tzr
 from tests.support.logsamples import ZoneInfoZone
 from tests.support.logsamples import instant
 from tests.support.logsamples import zoneinfo
-
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+from tests.support.modrun import COLLECTIONS
 ZONES = ["Europe/Berlin", "Asia/Shanghai", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC"]
 needs_zoneinfo = pytest.mark.skipif(zoneinfo is None, reason="needs zoneinfo to compare against")
 
@@ -181,7 +180,7 @@ def test_tzif_reader_on_python36_matches_zoneinfo():
         "for name, ws in walls.items():\n"
         "    z = get_zone(name); assert type(z).__name__ == 'TransitionZone', type(z)\n"
         "    out[name] = [z.utc_from_wall(w) for w in ws]\n"
-        "print(json.dumps(out))\n" % os.path.join(ROOT, ".build", "collections"))
+        "print(json.dumps(out))\n" % COLLECTIONS)
     walls = dict((name, dst_edges(name)) for name in ("Europe/Berlin", "Asia/Shanghai", "America/New_York"))
     proc = subprocess.run([PY36, "-c", script], input=json.dumps(walls).encode(), stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, timeout=60, check=False)

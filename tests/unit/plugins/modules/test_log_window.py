@@ -533,3 +533,17 @@ def test_failed_write_leaves_nothing_behind(tmp_path, capsys, monkeypatch):
     res, rc = run(capsys, paths=[log], at="2026-11-21T10:00:00Z", timezone="UTC", dest=str(out / "b.tar.gz"))
     assert rc == 1 and "dest=" in res["msg"] and "No space left" in res["msg"], res
     assert os.listdir(str(out)) == []
+
+
+def test_total_size_cap_defaults_to_one_gib(monkeypatch):
+    """The issue's bound: without max_total_bytes a bundle still stops at 1 GiB of logs."""
+    class Captured(Exception):
+        pass
+
+    def capture(argument_spec, **kwargs):
+        raise Captured(argument_spec)
+
+    monkeypatch.setattr(log_window, "AnsibleModule", capture)
+    with pytest.raises(Captured) as spec:
+        log_window.main()
+    assert spec.value.args[0]["max_total_bytes"]["default"] == 1 << 30

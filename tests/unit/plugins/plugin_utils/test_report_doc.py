@@ -32,16 +32,12 @@ def section(**change):
     return out
 
 
-LEGACY = {"status": "healthy", "summary": "nothing to do", "data": {},
-          "sections": [{"title": "Done", "lines": [], "empty": "nothing needed doing"}]}
-
 VALID = [
     ("full", doc()),
     ("every status", [doc(status=s) for s in report_doc.STATUSES]),
     ("empty plan and done", doc(plan=[], done=[])),
     ("no sections", doc(sections=[])),
     ("table without rows", doc(sections=[{"title": "T", "columns": ["a"], "rows": []}])),
-    ("legacy document: no plan/done, its own Done section", LEGACY),
     ("multi-line summary (folded)", doc(summary="line one\n  line two\tend")),
     ("a section title that only contains 'done'", doc(sections=[section(title="Done before")])),
 ]
@@ -55,6 +51,8 @@ INVALID = [
     ("summary not a string", doc(summary=["a"]), "summary must be a string"),
     ("plan without done", doc(done=KeyError), "plan and done come together"),
     ("done without plan", doc(plan=KeyError), "plan and done come together"),
+    # Every runbook says what it planned and what it did: a report without them cannot tell the two apart.
+    ("neither plan nor done", doc(plan=KeyError, done=KeyError), "plan is missing"),
     ("plan not a list", doc(plan="stop the agent"), "plan must be a list of strings"),
     ("done holds a mapping", doc(done=[{"step": 1}]), "done must be a list of strings"),
     ("writer's key given", doc(host="agent1"), "unknown key(s) host"),

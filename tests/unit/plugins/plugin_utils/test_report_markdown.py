@@ -39,15 +39,6 @@ def test_empty_plan_and_done():
     assert "no step was needed" in md and "nothing was done" in md
 
 
-def test_legacy_document_renders_its_own_sections_only():
-    legacy = report()
-    del legacy["plan"], legacy["done"]
-    legacy["sections"] = [{"title": "Done", "lines": ["terminated rogue (pid 4242)"]}]
-    md = report_markdown.render(legacy)
-    assert headings(md) == ["# exporter_ports on agent1: remediated", "## Done"]
-    assert markdown_section(md, "Done") == ["terminated rogue (pid 4242)"]
-
-
 def test_sections_tables_notes_and_empties():
     md = report_markdown.render(report(sections=[
         {"title": "Found", "columns": ["port", "process", "ok"], "rows": [[62889, "rogue|http", True], [63000, None, False]],
