@@ -19,7 +19,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, ".build", "collections"))
 from ansible_collections.alertops.remediation.plugins.module_utils import portspec, procfs  # noqa: E402
-from ansible_collections.alertops.remediation.plugins.modules.port_owners_info import PortOwners  # noqa: E402
+from ansible_collections.alertops.remediation.plugins.module_utils.port_owners import PortOwners  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
 ENV = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), PYTHONPATH="",

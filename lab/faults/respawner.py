@@ -1,12 +1,14 @@
 #!/usr/bin/python3
-"""Fault: a supervisor that restarts its listener child on PORT within ~0.3 s whenever it dies.
+"""Fault: a supervisor that restarts its listener child on PORT whenever it dies (after 0.2 s, or --delay).
 
     respawner.py PORT [--name SUPERVISOR_NAME (default supervise-http)]
-                      [--child-name NAME (default rogue-http)] [--address A]
+                      [--child-name NAME (default rogue-http)] [--address A] [--delay SECONDS]
 
 The supervisor renames itself (argv[0] + comm), starts rogue_listener.py PORT as its child and, once
 the child listens, prints one JSON line: {"fault", "pid", "name", "port", "child_pid", "child_name"}.
-A child that dies is started again after 0.2 s (a child that cannot bind is retried the same way).
+A child that dies is started again after --delay seconds (default 0.2; a child that cannot bind is
+retried the same way). A delay longer than a remediation's watch of the freed port is the supervisor
+that watch cannot see.
 On SIGTERM the supervisor stops the child (TERM, KILL after 3 s) and exits 0. Standard library only.
 """
 import argparse
@@ -31,7 +33,10 @@ def main():
     p.add_argument("--name", default="supervise-http", help="the supervisor's process name")
     p.add_argument("--child-name", default="rogue-http", help="the listener child's process name")
     p.add_argument("--address", default="0.0.0.0")
+    p.add_argument("--delay", type=float, default=RESTART_DELAY, help="seconds before a dead child is restarted")
     a = p.parse_args()
+    if not 0 <= a.delay <= 3600:
+        p.error("--delay out of range: %s" % a.delay)
     if not 0 < a.port < 65536:
         p.error("PORT out of range: %d" % a.port)
     rename(a.name)
@@ -58,7 +63,7 @@ def main():
     restarts = 0
     while not state["stop"]:
         if child.poll() is not None:
-            time.sleep(RESTART_DELAY)
+            time.sleep(a.delay)
             if state["stop"]:
                 break
             child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)

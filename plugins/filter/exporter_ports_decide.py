@@ -66,19 +66,22 @@ def left_alone(decision):
     return lines
 
 
-def exporter_ports_decide(owners, agent, port_range, reserved, release_foreign=True, reserve_ports=True,
-                          wait_outbound=60, sysctl_file=""):
+def exporter_ports_decide(before, release_foreign=True, reserve_ports=True, wait_outbound=60, sysctl_file=""):
     """Decide from what detect read.
 
-    owners: the port_owners_info result; agent: the ocp_agent_info result; port_range / reserved: the
-    texts of net.ipv4.ip_local_port_range and ip_local_reserved_ports. Returns a dict: agent_ports,
-    foreign / outbound / protected / coexisting (socket rows on agent ports), release_ports,
-    outbound_ports, at_risk, reserve, reserved_after, ensure_agent, refusal (the reason to stop, or
-    None), plan (lines) and left_alone (lines).
+    before: the ocp_agent_info result of detect (the agent's state and expected ports, `owners` for the
+    scanned range, and the texts of net.ipv4.ip_local_port_range and ip_local_reserved_ports). Returns a
+    dict: agent_ports, foreign / outbound / protected / coexisting (socket rows on agent ports),
+    release_ports, outbound_ports, at_risk, reserve, reserved_after, ensure_agent, refusal (the reason to
+    stop, or None), plan (lines) and left_alone (lines).
     """
-    if not isinstance(owners, dict) or not isinstance(agent, dict) or "expected_ports" not in agent:
-        raise AnsibleFilterError("exporter_ports_decide needs the port_owners_info and ocp_agent_info results")
-    agent_ports = sorted(int(p) for p in agent["expected_ports"])
+    keys = ("expected_ports", "owners", "ip_local_port_range", "ip_local_reserved_ports")
+    if not isinstance(before, dict) or not all(k in before for k in keys) or not isinstance(before["owners"], dict):
+        raise AnsibleFilterError("exporter_ports_decide needs the ocp_agent_info result of detect (with %s)" %
+                                 ", ".join(keys))
+    owners = before["owners"]
+    port_range, reserved = str(before["ip_local_port_range"]), str(before["ip_local_reserved_ports"])
+    agent_ports = sorted(int(p) for p in before["expected_ports"])
     conflicts = [r for r in owners.get("conflicts", []) if r.get("local_port") in agent_ports]
     decision = {
         "agent_ports": agent_ports,
@@ -92,7 +95,7 @@ def exporter_ports_decide(owners, agent, port_range, reserved, release_foreign=T
     decision["outbound_ports"] = _ports(decision["outbound"])
     decision["reserve"] = bool(reserve_ports and decision["at_risk"])
     decision["reserved_after"] = portset_union(reserved.strip(), agent_ports) if decision["reserve"] else reserved.strip()
-    decision["ensure_agent"] = bool(decision["release_ports"] or decision["outbound_ports"] or not agent.get("ready"))
+    decision["ensure_agent"] = bool(decision["release_ports"] or decision["outbound_ports"] or not before.get("ready"))
     decision["refusal"] = _refusal(decision["protected"], decision["foreign"], release_foreign)
     plan = []
     if decision["release_ports"]:
@@ -106,7 +109,7 @@ def exporter_ports_decide(owners, agent, port_range, reserved, release_foreign=T
             wait_outbound, ", ".join(holder(r) for r in _unique(decision["outbound"])), _join(decision["outbound_ports"])))
     if decision["ensure_agent"]:
         plan.append("make sure the %s agent runs and every exporter answers HTTP 200 (restart it when it is "
-                    "not ready)" % agent.get("flavor", "?"))
+                    "not ready)" % before.get("flavor", "?"))
     decision["plan"] = [] if decision["refusal"] else plan
     decision["left_alone"] = left_alone(decision)
     return decision

@@ -5,18 +5,19 @@
 
 It tells only the truth: `plan` holds the steps decided (in check mode, what would be done), `done`
 only steps that ran, each taken from a task's result (a terminated process, a sysctl that changed, the
-agent module's own `actions`). A step that never ran (the run stopped on a respawn before the agent was
-touched) is in neither.
+agent module's own `actions`). A step that never ran (the agent's wait for readiness, given up because
+another process took a port back) is in neither.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.alertops.remediation.plugins.filter.exporter_ports_decide import holder
+from ansible_collections.alertops.remediation.plugins.module_utils.agent_status import describe_blocker
 
-# The raw results kept in the document's `data`.
-DATA_KEYS = ("owners_before", "agent_before", "decision", "release", "reservation", "outbound_wait", "agent_after",
-             "owners_after", "agent_verify")
+# The raw results kept in the document's `data`: `before` and `after` are the ocp_agent_info reads of
+# detect and verify (the agent, the holders of the ports in `owners`, the ephemeral port settings).
+DATA_KEYS = ("before", "decision", "release", "reservation", "outbound_wait", "agent_after", "after")
 
 
 def ran(result):
@@ -42,7 +43,7 @@ def _done(results, check_mode):
     if ran(reservation) and reservation.get("changed"):
         decision = results.get("decision") or {}
         done.append('reserved ports %s in net.ipv4.ip_local_reserved_ports (was "%s"), persisted in %s' % (
-            ",".join(str(p) for p in decision.get("at_risk", [])), results.get("reserved", ""),
+            ",".join(str(p) for p in decision.get("at_risk", [])), _before(results).get("ip_local_reserved_ports", ""),
             results.get("sysctl_file", "")))
     wait = results.get("outbound_wait")
     if ran(wait):
@@ -81,15 +82,20 @@ def _status(results):
             else "no reservation",
             "restart the agent" if agent.get("plan") else "agent already ready")
     if changed:
-        agent = results.get("agent_after") or results.get("agent_before") or {}
+        agent = results.get("agent_after") or _before(results)
         return "remediated", "exporter ports freed and the %s agent is ready" % agent.get("flavor", "?")
     extra = len(decision.get("coexisting", []))
     return "healthy", "nothing to do: every exporter port is held by its agent process%s" % (
         " (%d coexisting connection(s), information only)" % extra if extra else "")
 
 
+def _before(results):
+    """detect's read, {} when the run stopped before it."""
+    return results.get("before") if ran(results.get("before")) else {}
+
+
 def _found(results, port_range):
-    owners = results.get("owners_before") or {}
+    owners = _before(results).get("owners") or {}
     rows = []
     kernel = 0
     for s in owners.get("sockets", []):
@@ -119,11 +125,12 @@ def _left(results):
 
 def _root_cause(results):
     decision = results.get("decision") or {}
+    before = _before(results)
     at_risk = decision.get("at_risk", [])
     return {"title": "Root cause check", "lines": [
         "ephemeral port range (net.ipv4.ip_local_port_range): %s" % (
-            "-".join(str(results.get("port_range") or "?").split())),
-        "reserved ports before the run: %s" % (str(results.get("reserved") or "").strip() or "(none)"),
+            "-".join(str(before.get("ip_local_port_range") or "?").split())),
+        "reserved ports before the run: %s" % (str(before.get("ip_local_reserved_ports") or "").strip() or "(none)"),
         "agent ports the kernel could hand out to outbound connections: %s" % ",".join(str(p) for p in at_risk)
         if at_risk else "no agent port is inside the ephemeral range unreserved"]}
 
@@ -131,7 +138,7 @@ def _root_cause(results):
 def _agent(results):
     section = {"title": "Agent after the run", "columns": ["process", "pid", "port", "listening", "http", "ready"],
                "rows": [], "empty": "the agent's state was not read"}
-    for key in ("agent_verify", "agent_after", "agent_before"):
+    for key in ("after", "agent_after", "before"):
         if ran(results.get(key)) and results[key].get("processes"):
             section["rows"] = [[p["name"], p["pid"], ",".join(str(x) for x in p["ports"]), p["listening"],
                                 p["http_status"], p["ready"]] for p in results[key]["processes"]]
@@ -139,22 +146,42 @@ def _agent(results):
     return section
 
 
+def _taken(results):
+    """Who held an agent port when the agent was started, so that the start was given up (None when
+    nobody did): each holder with its parent, the supervisor that starts it again."""
+    agent = results.get("agent_after")
+    blockers = agent.get("port_blockers") if ran(agent) else None
+    if not blockers:
+        return None
+    release = results.get("release")
+    ended = release.get("terminated", []) if ran(release) else []
+    lines = []
+    for entry in blockers:
+        before = ["%s (pid %s)" % (t.get("name"), t.get("pid")) for t in ended
+                  if entry["port"] in t.get("ports", []) and t.get("pid") != entry["pid"]]
+        lines.append("%s%s" % (describe_blocker(entry), "; it took the port back after this run terminated %s: "
+                               "its parent starts it again, stop that first" % ", ".join(before) if before else ""))
+    return {"title": "Agent ports held by another process when the agent was started", "lines": lines}
+
+
 def exporter_ports_report(results, port_range=None):
     """The report document {status, summary, plan, done, sections, data} for remediation_common's writer.
 
-    results: {owners_before, agent_before, decision, port_range, reserved, sysctl_file, release,
-    reservation, outbound_wait, agent_after, owners_after, agent_verify, failure, check_mode}; any of
-    the task results may be missing (the run stopped before it) or skipped.
+    results: {before, decision, sysctl_file, release, reservation, outbound_wait, agent_after, after,
+    failure, check_mode}, `before` and `after` the ocp_agent_info reads of detect and verify; any of the
+    task results may be missing (the run stopped before it) or skipped.
     """
     if not isinstance(results, dict):
         raise AnsibleFilterError("exporter_ports_report needs a dict of the run's results, got %r" % type(results))
     status, summary = _status(results)
+    taken = _taken(results)
     return {
         "status": status,
         "summary": summary,
         "plan": _plan(results),
         "done": _done(results, results.get("check_mode")),
-        "sections": [_found(results, port_range or []), _left(results), _root_cause(results), _agent(results)],
+        "sections": ([taken] if taken else []) + [_found(results, port_range or []), _left(results),
+                                                  _root_cause(results), _agent(results)],
         "data": dict((k, results.get(k)) for k in DATA_KEYS),
     }
 

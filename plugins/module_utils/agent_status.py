@@ -13,9 +13,11 @@ import re
 import socket
 import time
 
-from ansible_collections.alertops.remediation.plugins.module_utils import agent_layout, procfs
+from ansible_collections.alertops.remediation.plugins.module_utils import agent_layout, portspec, procfs
 
 PROBE_SECONDS = 3.0
+# Command lines are cut to this many characters in messages (they are whole in the result).
+CMDLINE_SHOWN = 300
 _STATUS_LINE = re.compile(br"HTTP/1\.[01] ([0-9]{3})[ \r]")
 _STATUS_LINE_MAX = 4096
 
@@ -97,6 +99,51 @@ def missing(rows):
                                   else "HTTP %s" % r["http_status"])
             if r["ports"] else "%s (not running)" % r["name"]
             for r in rows if not r["ready"]]
+
+
+def blockers(rows):
+    """Who listens on the port of an exporter that does not, so that its process cannot bind it.
+
+    rows: from read(). One entry per (port, holder): {port, service, pid, name, cmdline, user, unit,
+    state, ppid, parent} where parent is the holder's parent process {pid, name, cmdline, unit} (the
+    supervisor that starts it again after it is ended), or None when it is gone. Only listeners count: a
+    connection on the port may have been bound next to the exporter's listener (both SO_REUSEADDR, which
+    /proc does not show), so it does not prove the bind fails. The exporter's own process (still
+    binding) is not a blocker."""
+    services = dict((r["ports"][0], r["name"]) for r in rows if r["ports"] and not r["listening"])
+    if not services:
+        return []
+    sockets = procfs.read_sockets(local_ports=sorted(services), states=["LISTEN"])
+    owners, unresolved = procfs.find_owners(sockets)
+    found = []
+    seen = set()
+    for row in procfs.owned_sockets(sockets, owners, unresolved)[0]:
+        process = row.get("process")
+        port = row["local_port"]
+        if process is None or (port, row["pid"]) in seen or services[port] in portspec.process_names(row):
+            continue
+        seen.add((port, row["pid"]))
+        parent = procfs.process_identity(process["ppid"]) if process.get("ppid") else None
+        found.append({"port": port, "service": services[port], "pid": row["pid"], "name": process.get("name"),
+                      "cmdline": process.get("cmdline") or "", "user": process.get("user"),
+                      "unit": process.get("unit"), "state": row.get("state"), "ppid": process.get("ppid"),
+                      "parent": parent and dict((k, parent[k]) for k in ("pid", "name", "cmdline", "unit"))})
+    return found
+
+
+def _shown(cmdline):
+    return cmdline if len(cmdline) <= CMDLINE_SHOWN else cmdline[:CMDLINE_SHOWN] + "..."
+
+
+def describe_blocker(entry):
+    """One phrase naming a blocker and the process that started it."""
+    parent = entry["parent"]
+    return "port %s (%s) is held by %s (pid %s, user %s, %s, cmdline %r)%s, started by %s" % (
+        entry["port"], entry["service"], entry["name"], entry["pid"], entry["user"], entry["state"],
+        _shown(entry["cmdline"]), ", unit %s" % entry["unit"] if entry["unit"] else "",
+        "parent pid %s %s (cmdline %r)%s" % (parent["pid"], parent["name"], _shown(parent["cmdline"]),
+                                             ", unit %s" % parent["unit"] if parent["unit"] else "")
+        if parent else "parent pid %s, which is gone" % entry["ppid"])
 
 
 def needs(state, ready, alive):

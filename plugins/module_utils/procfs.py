@@ -18,6 +18,8 @@ import re
 import socket
 import struct
 
+from ansible_collections.alertops.remediation.plugins.module_utils.regular_file import read_regular_file
+
 TCP_STATES = {
     1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1", 5: "FIN_WAIT2", 6: "TIME_WAIT",
     7: "CLOSE", 8: "CLOSE_WAIT", 9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING", 12: "NEW_SYN_RECV",
@@ -28,6 +30,9 @@ PROC_ROOT = "/proc"  # tests point it at a recorded tree
 _SOCKET_PREFIX = "socket:["
 # A process's own files (cmdline, cgroup, stat) are read up to this size: a huge argv is cut, not loaded.
 _ARGS_LIMIT = 64 * 1024
+# A sysctl's text (ip_local_reserved_ports lists ranges; a few KiB at most) is read up to this size.
+_SYSCTL_LIMIT = 64 * 1024
+_SYSCTL_NAME = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)+\Z")
 _CONTAINER = re.compile(r"(?:docker|libpod|crio|containerd|cri-containerd)[-/]([0-9a-f]{12,64})")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _SERVICE = re.compile(r"/([^/\s]+\.service)")
@@ -409,3 +414,13 @@ def owned_sockets(sockets, owners, unresolved, root=None):
                 lost_row["reason"] = reason
                 lost.append(lost_row)
     return rows, lost
+
+
+def read_sysctl(name, root=None):
+    """The value of sysctl `name` (dotted, e.g. net.ipv4.ip_local_port_range) with its white space
+    collapsed, read from <root>/sys/... as a bounded regular file. Raises OSError (or ValueError for a
+    name that is not a sysctl name, or a value that is not a bounded regular file)."""
+    if not _SYSCTL_NAME.match(name):
+        raise ValueError("%r is not a sysctl name" % (name,))
+    path = os.path.join(root or PROC_ROOT, "sys", *name.split("."))
+    return " ".join(read_regular_file(path, _SYSCTL_LIMIT).decode("ascii", "replace").split())

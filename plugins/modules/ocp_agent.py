@@ -19,6 +19,11 @@ description:
   - A start waits until every exporter port is held by its rightful agent process and every exporter
     answers HTTP 200 on its metrics path. An agent whose guardian runs but whose children are down (the
     guardian gives a child up after three quick exits) is not started, so C(state=started) restarts it.
+  - That readiness is also what proves a freed port stayed free. When another process listens on the port
+    of an exporter that is not listening (a listener its supervisor started again), the exporter cannot
+    bind it, so the module fails at once instead of waiting out O(timeout), naming each such process and
+    its parent (the supervisor to stop) with their command lines (RV(port_blockers)). A connection on the
+    port is waited for, not failed on at once (it may have been bound next to the exporter's listener).
   - C(state=restarted) is a stop followed by a start (the legacy script has no restart command).
   - Failures name what is missing (the command and its exit status when the control script fails) and
     include the last lines of the agent's logs. A log that is not a regular file (a FIFO, a directory)
@@ -138,6 +143,30 @@ port_holders:
   description: For exporter ports not held by their agent process, who holds them instead.
   returned: when a start did not become ready
   type: dict
+port_blockers:
+  description:
+    - Processes that held the port of an exporter that was not listening, so that the start was given up
+      at once, one per port and holder, with C(port), C(service), C(pid), C(name), C(cmdline), C(user),
+      C(unit), C(state) (of the socket), C(ppid) and C(parent) (C(pid), C(name), C(cmdline), C(unit) of the
+      holder's parent process, null when it is gone).
+  returned: when a start was given up because a port was held
+  type: list
+  elements: dict
+  sample:
+    - port: 62889
+      service: ocp_exporter
+      pid: 4321
+      name: rogue-http
+      cmdline: rogue-http --port 62889
+      user: root
+      unit: null
+      state: LISTEN
+      ppid: 4300
+      parent:
+        pid: 4300
+        name: supervise-http
+        cmdline: supervise-http --restart-after 4
+        unit: null
 log_tail:
   description:
     - "Last lines of each agent log, keyed by file; a log that was not read has one line C(<not read: reason>)."
@@ -164,7 +193,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.alertops.remediation.plugins.module_utils import agent_layout, agent_status, argcheck, safeio
 from ansible_collections.alertops.remediation.plugins.module_utils import procfs
 
-POLL = 0.5
+# Waits poll quickly at first (an agent is usually up within a second or two) and less often later.
+POLL_FIRST = 0.1
+POLL_MAX = 1.0
 TIMEOUT_MAX = 3600
 LOG_LINES_MAX = 1000
 
@@ -228,8 +259,8 @@ class OcpAgent(object):
         deadline = started + self.timeout
         self.run_ctl("stop", deadline)
         survivors = procfs.find_processes(agent_layout.process_names(self.flavor))
-        while survivors and time.monotonic() < deadline:
-            time.sleep(min(POLL, max(0.0, deadline - time.monotonic())))
+        naps = polls(deadline)
+        while survivors and next(naps):
             survivors = procfs.find_processes(agent_layout.process_names(self.flavor))
         if survivors:
             self.fail("agent processes survived the stop: %s" % ", ".join(
@@ -241,8 +272,20 @@ class OcpAgent(object):
         deadline = started + self.timeout
         self.run_ctl("start", deadline)
         rows, holders, _alive = agent_status.read(self.flavor, deadline)
-        while not agent_status.is_ready(rows) and time.monotonic() < deadline:
-            time.sleep(min(POLL, max(0.0, deadline - time.monotonic())))
+        naps = polls(deadline)
+        while not agent_status.is_ready(rows):
+            blockers = agent_status.blockers(rows)
+            if blockers:
+                self.fail("the agent was started, but %s cannot bind: %s. The start was not waited for: an "
+                          "exporter cannot bind a port another process holds. A holder that came back after it "
+                          "was ended is started again by its parent: stop that supervisor first, then restart "
+                          "the agent" % (
+                              ", ".join(sorted(set(b["service"] for b in blockers))),
+                              "; ".join(agent_status.describe_blocker(b) for b in blockers)),
+                          processes=rows, port_holders=agent_status.foreign_holders(rows, holders),
+                          port_blockers=blockers)
+            if not next(naps):
+                break
             rows, holders, _alive = agent_status.read(self.flavor, deadline)
         if not agent_status.is_ready(rows):
             self.fail("the agent did not become ready within %ds: %s" % (
@@ -260,6 +303,20 @@ class OcpAgent(object):
             logs[path] = lines if reason is None else ["<not read: %s>" % reason]
         self.module.fail_json(msg=msg, flavor=self.flavor, plan=self.plan, actions=self.actions, log_tail=logs,
                               **extra)
+
+
+def polls(deadline):
+    """Sleeps between two looks at the host, shorter first; each next() sleeps and says whether there is
+    time left for another look (False once the deadline has passed)."""
+    nap = POLL_FIRST
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            yield False
+            continue
+        time.sleep(min(nap, left))
+        nap = min(POLL_MAX, nap * 1.5)
+        yield True
 
 
 def describe(rows):

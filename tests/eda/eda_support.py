@@ -164,7 +164,7 @@ class Rulebook(object):
 class Alertmanager(object):
     """Debian's prometheus-alertmanager, no clustering, a temp storage, a webhook receiver with a token."""
 
-    def __init__(self, workdir, listen_address, webhook_url, token, group_by):
+    def __init__(self, workdir, listen_address, webhook_url, token, group_by, group_wait="1s"):
         self.port = free_port(listen_address)
         self.url = "http://%s:%d" % (listen_address, self.port)
         self.dir = tempfile.mkdtemp(prefix="am-", dir=workdir)
@@ -173,7 +173,7 @@ class Alertmanager(object):
             fh.write(token)
         os.chmod(token_file, 0o600)
         config = {
-            "route": {"receiver": "eda", "group_by": group_by, "group_wait": "1s", "group_interval": "2s",
+            "route": {"receiver": "eda", "group_by": group_by, "group_wait": group_wait, "group_interval": "2s",
                       "repeat_interval": "1h"},
             "receivers": [{"name": "eda", "webhook_configs": [{
                 "url": webhook_url, "send_resolved": True,

@@ -16,9 +16,14 @@ TARGET.refuse("home", values.paths(), always=[values.PathValue("fifo"), values.P
 TARGET.refuse("home", ["", "\x00", "a\r\nb", "x" * 5000, 12, [], {"a": 1}])
 TARGET.refuse("flavor", values.choices(["auto", "legacy", "agentctl"]), always=["legacy"])
 TARGET.refuse("timeout", values.numbers(), always=["nan", "inf", "301", 0, "1.5"])
+TARGET.refuse("ports", values.ports(), always=[65536, "\u0669", "62888\x00", "62881-"])
+TARGET.refuse("protected", values.lists_of("a\x00b") + [[""], ["x" * 256], 12.5, True, "observer", {"a": 1}],
+              always=[[1], 0.5, [None]])
 
 TARGET.accept("timeout", [("300", "the documented upper bound"), (1, "the lower bound")])
 TARGET.accept("flavor", [("agentctl", "the generation installed")])
+TARGET.accept("ports", [(["62881-63881"], "the runbook's scanned range"), (" 62888 ", "blanks around a port")])
+TARGET.accept("protected", [([], "an empty list protects nothing, on purpose")])
 TARGET.accept("home", [(lambda workdir: os.path.join(workdir, "agent") + "/", "a trailing slash"),
                        (lambda workdir: os.path.join(workdir, "agent", "..", "agent"), "a path through ..")])
 

@@ -130,20 +130,67 @@ def test_a_dry_run_signals_nothing_and_reports_only_a_plan(host):
     assert any("rogue-http (pid %d)" % info["pid"] in line for line in doc["plan"]), doc["plan"]
 
 
-def test_when_the_release_stops_on_a_respawn_done_lists_only_what_ran(host):
-    """A supervisor restarts the holder: the run stops before the agent is touched, so the report
-    must not claim the agent's stop, start or wait."""
+def test_a_rogue_respawned_at_once_stops_the_agent_start_and_done_lists_only_what_ran(host):
+    """A supervisor restarts the holder within 0.2 s: it takes the port back before the agent's child
+    binds it. The agent's start is given up at once, naming the holder and its supervisor; the report
+    lists the kill and the agent's stop and start (they ran), never a wait for readiness that did not."""
     agent = Agent(host, "agentctl")
     _sup, supervisor = host.spawn([PY, os.path.join(FAULTS, "respawner.py"), "62888"])
     agent.ctl("start")
     run, _changed, failed = remediate(host, "-e", "exporter_ports_home=" + agent.home)
-    assert failed == 1 and "respawned" in run.stdout, run.stdout[-4000:]
+    assert failed == 1 and "cannot bind" in run.stdout and "supervise-http" in run.stdout, run.stdout[-4000:]
     [doc] = reports(host)
-    assert doc["status"] == "failed" and "respawned" in doc["summary"]
-    assert doc["done"], "the first holder was terminated: that ran"
-    for line in doc["done"]:
+    assert doc["status"] == "failed" and "supervise-http" in doc["summary"], doc["summary"]
+    terminated = [line for line in doc["done"] if line.startswith("terminated ")]
+    assert terminated, "the first holder was terminated: that ran"
+    for line in terminated:
         match = re.match(r"terminated \S+ \(pid (\d+), start time \d+, exe [^)]+\) holding port\(s\) 62888 "
                          r"with SIG[A-Z]+ via (pidfd|pid\+start_time)$", line)
         assert match, "a done line that matches nothing that ran: %r" % line
         assert int(match.group(1)) != supervisor["pid"] and int(match.group(1)) not in pids(host)
+    rest = doc["done"][len(terminated):]
+    assert [line.split(":", 1)[0] for line in rest if not line.startswith("waited ")] == ["stop", "start"], rest
+    assert not [line for line in rest if "HTTP 200" in line], "the wait for readiness never ended: %r" % rest
     assert supervisor["pid"] in pids(host)
+
+
+def test_a_rogue_its_supervisor_restarts_after_4s_is_named_with_the_supervisor_and_the_run_fails_fast(host):
+    """The supervisor restarts the rogue 4 s after it dies (longer than any watch of the freed port), and
+    the agent's ocp_mgragent needs 8 s to bind (it loads its configuration first): the rogue takes 62888
+    back while the agent starts. The run must fail as soon as the rogue holds the port (not when the
+    agent's 90 s timeout runs out) and name the rogue and its supervisor's command line in the failure
+    and in the Markdown report."""
+    agent = Agent(host, "agentctl")
+    _sup, supervisor = host.spawn([PY, os.path.join(FAULTS, "respawner.py"), "62888", "--delay", "4"])
+    agent.ctl("start")
+    with open(os.path.join(agent.home, "conf", "slow_start.json"), "w") as handle:
+        json.dump({"name": "ocp_mgragent", "seconds": 8}, handle)
+    conf = os.path.join(agent.home, "conf", "agent.json")
+    with open(conf) as handle:
+        settings = json.load(handle)
+    interpreter = os.path.join(host.tmp, "slow-python")
+    with open(interpreter, "w") as handle:
+        handle.write('#!/bin/sh\nexec %s %s "$@"\n' % (PY, os.path.join(PROGRAMS, "slow_start.py")))
+    os.chmod(interpreter, 0o755)
+    settings["python"] = interpreter  # read by the agent's next start
+    with open(conf, "w") as handle:
+        json.dump(settings, handle)
+    [sup_proc] = [p for p in host.procs() if p["pid"] == supervisor["pid"]]
+    sup_cmdline = " ".join(sup_proc["argv"])
+    run, _changed, failed = remediate(host, "-e", "exporter_ports_home=" + agent.home,
+                                      "-e", "exporter_ports_agent_timeout=90")
+    assert failed == 1, run.stdout[-4000:]
+    failure = [block for block in run.stdout.split("\nTASK [")
+               if block.startswith("alertops.remediation.exporter_ports : Act | Restart the agent")]
+    assert failure and "fatal: [agent]" in failure[0], run.stdout[-4000:]
+    message = failure[0]
+    assert "did not become ready within" not in message, "it waited out the timeout: " + message[-2000:]
+    for words in ("ocp_mgragent", "62888", "rogue-http", "supervise-http", sup_cmdline):
+        assert words in message, (words, message[-3000:])
+    [doc] = reports(host)
+    assert doc["status"] == "failed"
+    [markdown] = glob.glob(os.path.join(host.tmp, "reports", "exporter_ports", "*", "agent.md"))
+    with open(markdown) as handle:
+        text = handle.read()
+    assert sup_cmdline in text and "rogue-http (pid" in text, text
+    assert supervisor["pid"] in pids(host), "the supervisor is named, never signalled"

@@ -12,9 +12,6 @@ import yaml
 from tests.release.release_support import BIN, FQCN, ROOT
 
 ROLES = sorted(p.split(os.sep)[-3] for p in glob.glob(os.path.join(ROOT, "roles", "*", "meta", "argument_specs.yml")))
-# zookeeper_connections is being rewritten on its own branch; its variables are worded once that lands.
-REWORDING = dict((r, pytest.param(r, marks=pytest.mark.skip(reason="reworded after the zkrole merge")))
-                 for r in ("zookeeper_connections",))
 MODULES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, "plugins", "modules", "*.py")))
 
 
@@ -33,7 +30,7 @@ def role_options(role):
             yield entry, name, option
 
 
-@pytest.mark.parametrize("role", [REWORDING.get(r, r) for r in ROLES])
+@pytest.mark.parametrize("role", ROLES)
 def test_role_variables_say_what_their_default_does(role):
     silent = ["%s:%s" % (e, n) for e, n, o in role_options(role) if "default" in o and "default" not in text(o.get("description")).lower()]
     assert not silent, "say what the default does (\"By default ...\"): %s" % silent

@@ -18,7 +18,14 @@ ROGUE = [row(62888, "foreign_listener", 7, "rogue"), row(62888, "foreign_listene
 OBSERVER_OUT = row(62889, "outbound_ephemeral", 9, "observer", ("10.0.0.5", 2882), "ESTABLISHED")
 OBSERVER_LISTEN = row(62889, "protected", 9, "observer")
 COEXISTING = row(62889, "coexisting", 9, "observer", ("127.0.0.1", 2882), "ESTABLISHED")
-DEFAULT_RANGE, OCEANBASE_RANGE = "32768\t60999\n", "3500\t65535\n"
+# As ocp_agent_info returns them (white space collapsed); the filter also takes the kernel's own text.
+DEFAULT_RANGE, OCEANBASE_RANGE = "32768 60999", "3500\t65535\n"
+
+
+def detected(owners, agent, port_range, reserved):
+    """The ocp_agent_info result of detect: the agent's state, the owners and the sysctls in one."""
+    return dict(agent, owners=owners, ip_local_port_range=port_range, ip_local_reserved_ports=reserved)
+
 
 CASES = {
     "healthy": (
@@ -72,15 +79,21 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_decide(case):
     owners, agent, port_range, reserved, settings, expected = CASES[case]
-    decision = exporter_ports_decide(owners, agent, port_range, reserved, **settings)
+    decision = exporter_ports_decide(detected(owners, agent, port_range, reserved), **settings)
     assert decision["agent_ports"] == [62888, 62889]
     for key, value in expected.items():
         assert decision[key] == value, key
 
 
-def test_decide_refuses_results_it_cannot_use():
-    with pytest.raises(AnsibleFilterError, match="port_owners_info and ocp_agent_info"):
-        exporter_ports_decide({"conflicts": []}, {"skipped": True}, "", "")
+@pytest.mark.parametrize("before", [
+    {"skipped": True},
+    None,
+    dict(AGENT, owners={"conflicts": []}, ip_local_port_range=DEFAULT_RANGE),
+    dict(AGENT, owners=None, ip_local_port_range=DEFAULT_RANGE, ip_local_reserved_ports=""),
+])
+def test_decide_refuses_results_it_cannot_use(before):
+    with pytest.raises(AnsibleFilterError, match="the ocp_agent_info result of detect"):
+        exporter_ports_decide(before)
 
 
 @pytest.mark.parametrize("wait, reserve, message", [

@@ -2,13 +2,13 @@
 
 Every case is also checked against the document contract (keys, types, no Plan/Done section) and
 against the truth rule: each `done` line comes from a result of something that ran."""
-import re
 
 import pytest
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.alertops.remediation.plugins.filter.exporter_ports_decide import exporter_ports_decide
 from ansible_collections.alertops.remediation.plugins.filter.exporter_ports_report import exporter_ports_report
+from ansible_collections.alertops.remediation.plugins.plugin_utils.report_markdown import render
 
 STATUSES = {"remediated", "healthy", "dry-run", "failed", "leak", "refused"}
 SKIPPED = {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"}
@@ -47,32 +47,49 @@ AGENT_AFTER = dict(AGENT_UP, changed=True, plan=["stop: /h/bin/ocp_agentctl stop
                                                  "wait up to 30s for ..."], actions=AGENT_ACTIONS)
 
 
-def results(owners=None, agent=None, port_range="32768\t60999\n", reserved="\n", check_mode=False, **ran):
-    owners = OWNERS_HEALTHY if owners is None else owners
-    agent = AGENT_UP if agent is None else agent
-    base = {"owners_before": owners, "agent_before": agent, "port_range": port_range, "reserved": reserved,
-            "sysctl_file": "/etc/sysctl.d/60-ocp-agent-reserved-ports.conf", "release": SKIPPED,
-            "reservation": SKIPPED, "outbound_wait": SKIPPED, "agent_after": SKIPPED, "owners_after": None,
-            "agent_verify": None, "failure": None, "check_mode": check_mode}
-    base["decision"] = exporter_ports_decide(owners, agent, port_range, reserved)
+def read(agent, owners, port_range="32768 60999", reserved=""):
+    """An ocp_agent_info result as detect and verify register it."""
+    return dict(agent, owners=owners, ip_local_port_range=port_range, ip_local_reserved_ports=reserved)
+
+
+HEALTHY_AFTER = read(AGENT_UP, OWNERS_HEALTHY)
+
+
+def results(owners=None, agent=None, port_range="32768 60999", reserved="", check_mode=False, **ran):
+    before = read(AGENT_UP if agent is None else agent, OWNERS_HEALTHY if owners is None else owners,
+                  port_range, reserved)
+    base = {"before": before, "sysctl_file": "/etc/sysctl.d/60-ocp-agent-reserved-ports.conf", "release": SKIPPED,
+            "reservation": SKIPPED, "outbound_wait": SKIPPED, "agent_after": SKIPPED, "after": None,
+            "failure": None, "check_mode": check_mode}
+    base["decision"] = exporter_ports_decide(before)
     base.update(ran)
     return base
 
 
+SUPERVISOR = {"pid": 6, "name": "supervise-http", "cmdline": "supervise-http -I /opt/respawner.py 62888 --delay 4",
+              "unit": None}
+TAKEN_BACK = {"port": 62888, "service": "ocp_mgragent", "pid": 20, "name": "rogue", "user": "root",
+              "cmdline": "rogue -I /opt/rogue_listener.py 62888", "unit": None, "state": "LISTEN", "ppid": 6,
+              "parent": SUPERVISOR}
+
+
 CASES = {
-    "healthy host": (results(agent_verify=AGENT_UP), "healthy", 0),
+    "healthy host": (results(after=HEALTHY_AFTER), "healthy", 0),
     "prefork rogue removed, agent restarted": (results(
         owners=OWNERS_ROGUE, agent=AGENT_DOWN,
         release={"changed": True, "terminated": [terminated(7, "rogue"), terminated(8, "rogue-worker")],
                  "skipped": [], "survivors": [], "would_terminate": [], "released_ports": [62888]},
-        agent_after=AGENT_AFTER, agent_verify=AGENT_UP), "remediated", 6),
-    "the release stops on a respawn: the agent is never touched": (results(
+        agent_after=AGENT_AFTER, after=HEALTHY_AFTER), "remediated", 6),
+    "the port is taken back before the agent binds it: the start is given up, naming who took it": (results(
         owners=OWNERS_ROGUE, agent=AGENT_DOWN,
-        release={"changed": True, "failed": True, "msg": "respawned: port(s) 62888 taken again",
-                 "terminated": [terminated(7, "rogue")], "skipped": [], "survivors": [],
-                 "respawned": [{"pid": 20, "name": "rogue", "ppid": 6, "port": 62888}]},
-        failure="Act | Terminate foreign listeners on the agent's ports: respawned: port(s) 62888 taken again"),
-        "failed", 1),
+        release={"changed": True, "terminated": [terminated(7, "rogue")], "skipped": [], "survivors": [],
+                 "released_ports": [62888]},
+        agent_after={"failed": True, "msg": "the agent was started, but ocp_mgragent cannot bind: ...",
+                     "flavor": "agentctl", "plan": AGENT_AFTER["plan"], "actions": AGENT_ACTIONS[:3],
+                     "processes": PROCESSES[:1], "port_holders": {}, "port_blockers": [TAKEN_BACK]},
+        failure="Act | Restart the agent so its guardian takes the children back: the agent was started, but "
+                "ocp_mgragent cannot bind: port 62888 (ocp_mgragent) is held by rogue (pid 20, ...)"),
+        "failed", 4),
     "a holder that survives": (results(
         owners=OWNERS_ROGUE, agent=AGENT_DOWN,
         release={"changed": True, "failed": True, "terminated": [], "skipped": [],
@@ -92,7 +109,7 @@ CASES = {
             sock(62889, 9, "observer", "outbound_ephemeral", "ESTABLISHED", ("10.0.0.5", 2882))]),
         agent=AGENT_DOWN, port_range="3500\t65535\n",
         reservation={"changed": True}, outbound_wait={"changed": False, "attempts": 4, "conflicts": []},
-        agent_after=AGENT_AFTER, agent_verify=AGENT_UP), "remediated", 6),
+        agent_after=AGENT_AFTER, after=HEALTHY_AFTER), "remediated", 6),
     "nothing read: detect failed": (
         {"failure": "Detect | Read the agent's state: OCP-Agent home /x does not exist", "check_mode": False},
         "failed", 0),
@@ -140,13 +157,27 @@ def test_report(case):
         assert line.startswith(fact), (line, fact)
 
 
-def test_respawn_stop_claims_no_agent_step():
-    res, _status, _count = CASES["the release stops on a respawn: the agent is never touched"]
+def test_a_port_taken_back_is_named_with_its_supervisor_first_and_only_what_ran_is_done():
+    res, _status, _count = CASES["the port is taken back before the agent binds it: the start is given up, naming who took it"]
     doc = exporter_ports_report(res, ["62881-63881"])
-    assert doc["done"] == ["terminated rogue (pid 7, start time 5000, exe /usr/bin/python3) holding port(s) 62888 "
-                           "with SIGTERM via pidfd"]
-    assert not [line for line in doc["done"] + doc["plan"] if re.match(r"(agent: )?(stop|start|wait)", line)]
-    assert "respawned" in doc["summary"]
+    assert doc["done"][0].startswith("terminated rogue (pid 7, ")
+    assert doc["done"][1:] == AGENT_ACTIONS[:3], "the agent's stop and start ran; its wait for readiness did not"
+    taken = doc["sections"][0]
+    assert taken["title"] == "Agent ports held by another process when the agent was started"
+    [line] = taken["lines"]
+    for words in ("port 62888 (ocp_mgragent) is held by rogue (pid 20", "rogue_listener.py 62888",
+                  "parent pid 6 supervise-http", SUPERVISOR["cmdline"],
+                  "it took the port back after this run terminated rogue (pid 7)"):
+        assert words in line, line
+    markdown = render(dict(doc, runbook="exporter_ports", host="agent1", run_id="r", check_mode=False,
+                           written_at="2026-11-29T00:00:00Z"))
+    assert SUPERVISOR["cmdline"] in markdown and "rogue (pid 20" in markdown
+
+
+def test_no_taken_back_section_when_the_agent_started():
+    res, _status, _count = CASES["prefork rogue removed, agent restarted"]
+    titles = [s["title"] for s in exporter_ports_report(res, ["62881-63881"])["sections"]]
+    assert not [t for t in titles if "held by another process" in t]
 
 
 def test_dry_run_plan_says_would_and_nothing_is_done():
@@ -160,7 +191,7 @@ def test_dry_run_plan_says_would_and_nothing_is_done():
 
 def test_found_section_lists_every_holder_with_its_kind():
     res, _status, _count = CASES["prefork rogue removed, agent restarted"]
-    found = exporter_ports_report(res, ["62881-63881"])["sections"][0]
+    found = exporter_ports_report(res, ["62881-63881"])["sections"][0]  # no start was given up: Found is first
     assert found["title"] == "Found (who held ports in 62881-63881)"
     assert [(r[0], r[2], r[3], r[7]) for r in found["rows"]] == [
         (62888, "foreign_listener", 7, "7,8"), (62888, "foreign_listener", 8, "7,8")]

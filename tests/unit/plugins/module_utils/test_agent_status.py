@@ -125,3 +125,60 @@ def test_missing_and_foreign_holders():
 ])
 def test_needs(state, ready, alive, needs):
     assert agent_status.needs(state, ready, alive) == needs
+
+
+def ident(pid, name, ppid, cmdline=None):
+    return {"pid": pid, "name": name, "exe": "/usr/bin/" + name, "cmdline": cmdline or name, "user": "root",
+            "start_time": 1, "ppid": ppid, "unit": None}
+
+
+def held(port, pid, name, ppid, state="LISTEN"):
+    return {"local_port": port, "state": state, "inode": port * 10 + pid, "pid": pid,
+            "process": ident(pid, name, ppid)}
+
+
+# 62889 is ocp_monagent's port, and ocp_monagent does not listen (ROWS): who holds it blocks its bind.
+@pytest.mark.parametrize("sockets, parents, expected", [
+    ([], {}, []),
+    ([held(62889, 7, "rogue-http", 6)], {6: ident(6, "supervise-http", 1, "supervise-http --delay 4")},
+     [(62889, "ocp_monagent", 7, "rogue-http", "LISTEN", "supervise-http --delay 4")]),
+    # a connection on the port is not read as a blocker: it may sit next to the exporter's listener
+    ([held(62889, 7, "observer", 1, state="ESTABLISHED")], {1: ident(1, "init", 0)}, []),
+    ([held(62889, 7, "rogue-http", 6)], {}, [(62889, "ocp_monagent", 7, "rogue-http", "LISTEN", None)]),
+    # the exporter's own process, still binding, and a socket without a process (TIME_WAIT) block nothing
+    ([held(62889, 12, "ocp_monagent", 10), dict(held(62889, 1, "x", 0), pid=None, process=None)], {}, []),
+    # a listening exporter's port is not looked at
+    ([held(62888, 7, "rogue-http", 6, state="ESTABLISHED")], {}, []),
+    # one entry per holder and port, whatever number of listening sockets it holds there
+    ([held(62889, 7, "rogue-http", 6), dict(held(62889, 7, "rogue-http", 6), inode=1)], {},
+     [(62889, "ocp_monagent", 7, "rogue-http", "LISTEN", None)]),
+])
+def test_blockers(monkeypatch, sockets, parents, expected):
+    asked = []
+    monkeypatch.setattr(agent_status.procfs, "read_sockets",
+                        lambda local_ports=None, states=None: asked.append((local_ports, states)) or
+                        [s for s in sockets if s["local_port"] in local_ports and s["state"] in states])
+    monkeypatch.setattr(agent_status.procfs, "find_owners", lambda rows: ({}, {}))
+    monkeypatch.setattr(agent_status.procfs, "owned_sockets", lambda rows, owners, unresolved: (rows, []))
+    monkeypatch.setattr(agent_status.procfs, "process_identity", parents.get)
+    found = agent_status.blockers(ROWS)
+    assert asked == [([62889], ["LISTEN"])]
+    assert [(b["port"], b["service"], b["pid"], b["name"], b["state"], b["parent"] and b["parent"]["cmdline"])
+            for b in found] == expected
+    for entry in found:
+        text = agent_status.describe_blocker(entry)
+        assert "pid %d" % entry["pid"] in text and entry["name"] in text
+        assert (entry["parent"]["cmdline"] if entry["parent"] else "parent pid 6, which is gone") in text
+
+
+def test_blockers_of_a_ready_agent_read_nothing(monkeypatch):
+    monkeypatch.setattr(agent_status.procfs, "read_sockets", lambda **kw: pytest.fail("read sockets"))
+    assert agent_status.blockers(ROWS[:2]) == []
+
+
+def test_describe_blocker_cuts_long_command_lines():
+    entry = {"port": 62888, "service": "pos_proxy", "pid": 7, "name": "java", "user": "admin", "state": "LISTEN",
+             "cmdline": "java " + "-Dx=y " * 1000, "unit": "monitor.service", "ppid": 1,
+             "parent": {"pid": 1, "name": "systemd", "cmdline": "/sbin/init", "unit": None}}
+    text = agent_status.describe_blocker(entry)
+    assert len(text) < 1000 and "unit monitor.service" in text and "parent pid 1 systemd" in text

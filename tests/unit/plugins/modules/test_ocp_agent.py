@@ -219,3 +219,43 @@ def test_bad_input_names_the_option_and_runs_nothing(tmp_path, capsys, host, mon
     assert code == 1 and result["failed"] and calls == []
     for word in words:
         assert word in result["msg"], result["msg"]
+
+
+# ----------------------------------------------------------------------------- a port taken back
+SUPERVISOR = {"pid": 6, "name": "supervise-http", "cmdline": "supervise-http -I /opt/respawner.py 62888 --delay 4",
+              "unit": None}
+
+
+@pytest.mark.parametrize("state", ["started", "restarted"])
+def test_a_port_taken_while_the_agent_starts_fails_at_once_naming_holder_and_supervisor(
+        tmp_path, capsys, host, monkeypatch, deadline, state):
+    """The agent is started, but a process (restarted by its supervisor) holds 62888 before the
+    agent's child could bind it: the module fails at its first look, without waiting out the timeout,
+    and names the holder and the supervisor's command line."""
+    running_agent(host, "agentctl")
+    del host["listening"][62888]
+    host["procs"] = [p for p in host["procs"] if p["name"] != "ocp_mgragent"]
+    rogue = {"pid": 7, "name": "rogue-http", "cmdline": "rogue-http -I /opt/rogue_listener.py 62888",
+             "user": "nobody", "unit": None, "ppid": 6}
+    monkeypatch.setattr(ocp_agent.procfs, "process_identity", lambda pid: dict(SUPERVISOR) if pid == 6 else None)
+
+    def control_script(argv, _cwd, _seconds):
+        if argv[-1] == "stop":
+            host["procs"], host["listening"] = [], {}
+        else:  # the guardian and ocp_monagent come up; 62888 was taken back first
+            running_agent(host, "agentctl")
+            host["procs"] = [p for p in host["procs"] if p["name"] != "ocp_mgragent"]
+            host["listening"][62888] = rogue
+        return 0, "", ""
+    monkeypatch.setattr(ocp_agent.safeio, "run", control_script)
+    naps = []
+    monkeypatch.setattr(ocp_agent.time, "sleep", naps.append)
+    result, code = run(capsys, {"home": make_home(tmp_path, "agentctl"), "state": state, "timeout": 600})
+    assert code == 1 and result["failed"]
+    assert naps == [], "it waited for a port it cannot get"
+    for words in ("ocp_mgragent", "62888", "rogue-http (pid 7, user nobody", "rogue_listener.py 62888",
+                  "parent pid 6 supervise-http", "respawner.py 62888 --delay 4"):
+        assert words in result["msg"], result["msg"]
+    [blocker] = result["port_blockers"]
+    assert (blocker["port"], blocker["pid"], blocker["parent"]["cmdline"]) == (62888, 7, SUPERVISOR["cmdline"])
+    assert result["actions"][-1].endswith("ocp_agentctl start: exit 0"), "the start ran: the report must say so"

@@ -46,7 +46,37 @@ def test_a_foreign_holder_is_named(tmp_path, capsys, host):
     assert result["port_holders"]["62888"][0]["pid"] == 7
 
 
+def test_one_call_reads_the_holders_and_the_ephemeral_port_settings(tmp_path, capsys, host):
+    """What the exporter ports runbook decides on comes back from one module call: the agent, every
+    holder of the scanned ports judged against the agent's ports, and the two sysctls."""
+    running_agent(host, "agentctl")
+    host["listening"][62888] = {"pid": 7, "name": "rogue-http"}
+    host["listening"][63500] = {"pid": 8, "name": "java"}
+    result, code = run(capsys, {"home": make_home(tmp_path, "agentctl"), "ports": ["62881-63881"]})
+    assert code == 0 and result["changed"] is False
+    owners = result["owners"]
+    assert [(c["local_port"], c["pid"], c["kind"]) for c in owners["conflicts"]] == [(62888, 7, "foreign_listener")]
+    assert owners["conflict"] is True and owners["free_ports"] == []
+    assert sorted(r["local_port"] for r in owners["sockets"]) == [62888, 62889, 63500]
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as fh:
+        assert result["ip_local_port_range"] == " ".join(fh.read().split())
+    with open("/proc/sys/net/ipv4/ip_local_reserved_ports") as fh:
+        assert result["ip_local_reserved_ports"] == fh.read().strip()
+
+
+def test_by_default_only_the_agents_ports_are_scanned(tmp_path, capsys, host):
+    running_agent(host, "legacy")
+    host["listening"][63500] = {"pid": 8, "name": "java"}
+    result, _code = run(capsys, {"home": make_home(tmp_path, "legacy"), "protected": ["java"]})
+    assert sorted(r["local_port"] for r in result["owners"]["sockets"]) == [62888, 62889, 63000]
+    assert result["owners"]["conflict"] is False
+
+
 @pytest.mark.parametrize("args, words", [
+    ({"ports": ["62881-"]}, ["ports", "'62881-'"]),
+    ({"ports": ["\u0669"]}, ["ports"]),
+    ({"ports": []}, ["ports", "empty"]),
+    ({"protected": ["a\nb"]}, ["protected", "'a\\nb'"]),
     ({"home": "/nonexistent/ocp_agent"}, ["OCP-Agent home /nonexistent/ocp_agent does not exist"]),
     ({"home": "/tmp/a\0b"}, ["home", "'/tmp/a\\x00b'"]),
     ({"flavor": "newest"}, ["flavor", "newest"]),
