@@ -3,8 +3,8 @@
     python3 .ci/stages.py LOG_DIR LANE [LANE ...]
 
 A LANE is a space-separated list of make targets run one after the other; lanes run at the same time. A
-stage that fails ends its lane (the other lanes go on); a target written `always:TARGET` runs at the end of
-its lane whatever happened before (e.g. `always:lab-down`). The first lane is the critical path; the
+failed stage does not stop the others (one run shows every failure); after an interrupt only the targets
+written `always:TARGET` still run (e.g. `always:lab-down`). The first lane is the critical path; the
 others run at a lower CPU priority (nice 10) and take the CPU it leaves. The output of concurrent stages never
 interleaves: each stage writes its log (LOG_DIR/TARGET.log) and the log is printed whole when the stage
 ends, framed by its name, result and wall time. The last lines give every stage's time, the load average
@@ -65,16 +65,14 @@ class Runner(object):
         self.say("%s %s: begin of log %s\n%s%s %s: %s in %s (log: %s) %s" % (
             rule, stage.target, rule, text if text.endswith("\n") or not text else text + "\n",
             rule, stage.target, stage.result, minutes(stage.seconds), stage.log, rule))
-        return code == 0
 
     def run_lane(self, lane):
-        ok = True
         for stage in lane:
-            if stage.always or (ok and not self.stopping):
-                ok = self.run_stage(stage) and ok
+            if stage.always or not self.stopping:
+                self.run_stage(stage)
 
     def interrupt(self, signum, _frame):
-        """Pass the interrupt on to the running stages; their lanes then run only their always: stages."""
+        """Pass the interrupt on to the running stages; the lanes then run only their always: stages."""
         self.stopping = True
         for lane in self.lanes:
             for stage in lane:
