@@ -6,7 +6,7 @@ from ansible_collections.alertops.remediation.plugins.filter.zookeeper import zo
 from ansible_collections.alertops.remediation.plugins.plugin_utils import zookeeper_ensemble as ensemble
 from ansible_collections.alertops.remediation.plugins.plugin_utils import zookeeper_plan as planning
 from ansible_collections.alertops.remediation.plugins.plugin_utils.zookeeper_gate import member_problem
-from tests.unit.plugins.filter import zookeeper_recorded as rec
+import tests.unit.plugins.filter.zookeeper_recorded as rec
 
 READ = "__zookeeper_connections_gate_read"
 

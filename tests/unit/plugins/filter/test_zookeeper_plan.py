@@ -6,7 +6,7 @@ from ansible_collections.alertops.remediation.plugins.filter.zookeeper import zo
 from ansible_collections.alertops.remediation.plugins.plugin_utils import zookeeper_ensemble as ensemble
 from ansible_collections.alertops.remediation.plugins.plugin_utils import zookeeper_evidence as evidence
 from ansible_collections.alertops.remediation.plugins.plugin_utils import zookeeper_plan as planning
-from tests.unit.plugins.filter import zookeeper_recorded as rec
+import tests.unit.plugins.filter.zookeeper_recorded as rec
 
 CLIENT = rec.CLIENT
 PROBE_OK = rec.PROBE_OK

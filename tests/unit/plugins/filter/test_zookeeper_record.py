@@ -3,7 +3,7 @@ live rows, the fallback to the rolling restart, rollout rows, the failure messag
 import pytest
 
 from ansible_collections.alertops.remediation.plugins.filter.zookeeper import zookeeper_record
-from tests.unit.plugins.filter import zookeeper_recorded as rec
+import tests.unit.plugins.filter.zookeeper_recorded as rec
 
 BACKUP, SKIPPED = rec.BACKUP, rec.SKIPPED
 gate, plan, live_step, restart_step = rec.gate, rec.step_plan, rec.live_step, rec.restart_step

@@ -7,7 +7,7 @@ from ansible_collections.alertops.remediation.plugins.plugin_utils import zookee
 from ansible_collections.alertops.remediation.plugins.plugin_utils import zookeeper_record as recording
 from ansible_collections.alertops.remediation.plugins.plugin_utils import report_doc
 from tests.support import reports
-from tests.unit.plugins.filter import zookeeper_recorded as rec
+import tests.unit.plugins.filter.zookeeper_recorded as rec
 
 KEYS = {"status", "summary", "plan", "done", "sections", "data"}
 NAMES = ["zk1", "zk2", "zk3"]

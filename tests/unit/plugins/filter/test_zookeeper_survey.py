@@ -9,7 +9,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.alertops.remediation.plugins.filter.zookeeper import zookeeper_survey
 from ansible_collections.alertops.remediation.plugins.plugin_utils import zookeeper_ensemble as ensemble
 from ansible_collections.alertops.remediation.plugins.plugin_utils.zookeeper_options import OptionError, check
-from tests.unit.plugins.filter import zookeeper_recorded as rec
+import tests.unit.plugins.filter.zookeeper_recorded as rec
 
 
 def survey(members, inventory=None, **opts):
