@@ -40,6 +40,22 @@ def child_of(pid, timeout=5.0):
     return None
 
 
+def wait_own_netns(pid, timeout=5.0):
+    """Return once `pid` runs in a network namespace other than this process's: `unshare --net` without
+    --fork unshares and execs in the same pid, and nsenter into it before that would act on the machine."""
+    own = os.readlink("/proc/self/ns/net")
+    deadline = time.time() + timeout
+    while True:
+        try:
+            if os.readlink("/proc/%d/ns/net" % pid) != own:
+                return
+        except OSError:
+            pass
+        if time.time() > deadline:
+            raise LabError("process %d has no network namespace of its own after %.1fs" % (pid, timeout))
+        time.sleep(0.01)
+
+
 def link_exists(name, netns_pid=None):
     argv = ["ip", "-o", "link", "show", "dev", name]
     p = in_netns(netns_pid, argv, check=False) if netns_pid else run(argv, check=False)
@@ -73,6 +89,7 @@ def ensure_switch(state, spec):
     state["switch"] = proc_ident(proc.pid)
     write_state(state)
     pid = proc.pid
+    wait_own_netns(pid)
     in_netns(pid, ["ip", "link", "set", "lo", "up"])
     in_netns(pid, ["ip", "link", "add", SWITCH_BRIDGE, "type", "bridge"])
     in_netns(pid, ["ip", "link", "set", SWITCH_BRIDGE, "up"])
