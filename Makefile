@@ -41,9 +41,9 @@ PYTEST   := $(BIN)/pytest -p no:cacheprovider -o console_output_style=classic --
 XDIST    ?= -n auto
 PER_FILE := --dist loadfile
 
-.PHONY: help setup apt venv floor-venv floor-tests collection lint sanity units fuzz integration lab-tests eda-tests \
+.PHONY: help setup apt venv floor-venv floor-tests collection lint sanity units units-floor fuzz integration lab-tests eda-tests \
         molecule test demo bench lab-up lab-down clean integration-local integration-lab eda-local eda-lab \
-        lab-tests-local lab-tests-lab
+        lab-tests-local lab-tests-lab lab-ensemble lab-agents lab-specs
 .PHONY: dist release-tests release-tests-local release-tests-lab ee version changelog docs docs-venv docs-lint
 
 help:
@@ -135,6 +135,8 @@ sanity: setup
 
 units: setup floor-venv
 	$(PYTEST) $(XDIST) -q tests/unit
+	$(MAKE) --no-print-directory units-floor
+units-floor: setup floor-venv
 	@echo "unit tests on the declared floor, ansible-core $(FLOOR_CORE):"
 	$(FLOOR_VENV)/bin/pytest -p no:cacheprovider --durations=25 $(XDIST) -q tests/unit
 
@@ -194,8 +196,7 @@ release-tests-lab: setup
 
 # Only the suites that must hold on the declared floor: the unit tests in the floor's virtualenv, and the
 # hostile-alert suite with the floor's ansible-playbook (make units and make eda-tests run them too).
-floor-tests: setup floor-venv
-	$(FLOOR_VENV)/bin/pytest -p no:cacheprovider --durations=25 $(XDIST) -q tests/unit
+floor-tests: units-floor
 	$(PYTEST) -q tests/eda/test_hostile_alerts.py -k "2.16"
 
 # Every option of every module with generated hostile values, each case in a private namespace (root).
@@ -227,12 +228,28 @@ eda-lab: setup
 molecule: setup
 	cd $(ROOT) && $(BIN)/molecule test --all
 
+# make test's cut of the lab suites: the ones that change the ZooKeeper ensemble (marker `ensemble`) run
+# at the same time as the ones on the agent hosts, on the one lab lab-up brought up (LAB_SHARED=1: no
+# session repairs it, each undoes only its own faults); the ones that bring up a lab of another spec
+# (marker `lab_spec`) need the machine to themselves. integration-lab, eda-lab and release-tests-lab run
+# the same tests one after the other.
+LAB_SUITES := tests/integration tests/eda tests/release
+lab-ensemble: setup
+	LAB_SHARED=1 $(PYTEST) -q -m "lab and ensemble" $(LAB_SUITES)
+lab-agents: setup
+	LAB_SHARED=1 $(PYTEST) -q -m "lab and not ensemble and not lab_spec" $(LAB_SUITES)
+lab-specs: setup
+	$(PYTEST) -q -m "lab_spec" $(LAB_SUITES)
+
 # Two lanes at the same time (.ci/stages.py: one log and one wall time per stage, printed whole
 # when the stage ends). The lab lane brings the lab up once for the suites that share it; molecule's
 # scenarios and tests/lab (which checks lab-up and lab-down themselves) bring up their own; the lab is
 # down at the end whatever failed. The other lane fills the second core with the suites that need no lab.
-LAB_LANE   := lab-up integration-lab eda-lab release-tests-lab molecule lab-tests-lab always:lab-down
-LOCAL_LANE := floor-venv docs-venv lint units fuzz integration-local eda-local lab-tests-local release-tests-local sanity
+# The CPU is what both lanes wait for, so nothing runs twice on one core: the unit tests run on the
+# floor's core here (units-floor) and on the current core through `ansible-test units` on the tarball's
+# copy of them (release-tests-local, test_ansible_test_units.py), which is the same tests/unit.
+LAB_LANE   := lab-up lab-ensemble+lab-agents lab-specs molecule lab-tests-lab always:lab-down
+LOCAL_LANE := floor-venv docs-venv lint units-floor fuzz integration-local eda-local lab-tests-local release-tests-local sanity
 test: setup
 	MAKE="$(MAKE)" $(PY) .ci/stages.py $(BUILD)/test-logs "$(LAB_LANE)" "$(LOCAL_LANE)"
 	@echo "make test: all suites passed"

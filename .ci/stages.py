@@ -2,7 +2,8 @@
 
     python3 .ci/stages.py LOG_DIR LANE [LANE ...]
 
-A LANE is a space-separated list of make targets run one after the other; lanes run at the same time. A
+A LANE is a space-separated list of steps run one after the other; lanes run at the same time. A step is
+a make target, or targets joined by `+` that run at the same time (e.g. two suites sharing one lab). A
 failed stage does not stop the others (one run shows every failure); after an interrupt only the targets
 written `always:TARGET` still run (e.g. `always:lab-down`). The first lane is the critical path; the
 others run at a lower CPU priority (nice 10) and take the CPU it leaves. The output of concurrent stages never
@@ -32,12 +33,14 @@ class Stage(object):
         self.always = name.startswith(ALWAYS)
         self.target = name[len(ALWAYS):] if self.always else name
         self.log = os.path.join(log_dir, self.target + ".log")
-        self.result, self.seconds, self.proc = "not run", None, None
+        self.result, self.seconds, self.cpu, self.proc = "not run", None, None, None
 
 
 class Runner(object):
     def __init__(self, log_dir, lanes):
-        self.lanes = [[Stage(name, log_dir, number > 0) for name in lane.split()] for number, lane in enumerate(lanes)]
+        os.makedirs(log_dir, exist_ok=True)
+        self.lanes = [[[Stage(name, log_dir, number > 0) for name in step.split("+")] for step in lane.split()]
+                      for number, lane in enumerate(lanes)]
         self.print_lock = threading.Lock()
         self.stopping = False
         self.started = time.time()
@@ -56,8 +59,12 @@ class Runner(object):
             stage.proc = subprocess.Popen(argv, stdout=log,
                                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                           start_new_session=True)
-            code = stage.proc.wait()
+            # wait4: the stage's CPU seconds (make and every process it waited for), which is what two
+            # lanes on two cores compete for; the wall time alone hides it.
+            dummy, status, usage = os.wait4(stage.proc.pid, 0)
+            code = stage.proc.returncode = os.waitstatus_to_exitcode(status)
         stage.seconds = time.time() - begin
+        stage.cpu = usage.ru_utime + usage.ru_stime
         stage.result = "passed" if code == 0 else "FAILED (exit %d)" % code
         with open(stage.log, "rb") as log:
             text = log.read().decode("utf-8", "replace")
@@ -65,28 +72,33 @@ class Runner(object):
         self.say("%s %s: begin of log %s\n%s%s %s: %s in %s (log: %s) %s" % (
             rule, stage.target, rule, text if text.endswith("\n") or not text else text + "\n",
             rule, stage.target, stage.result, minutes(stage.seconds), stage.log, rule))
+        self.say("%s %s: %s of CPU" % (rule, stage.target, minutes(stage.cpu)))
 
     def run_lane(self, lane):
-        for stage in lane:
-            if stage.always or not self.stopping:
-                self.run_stage(stage)
+        for step in lane:
+            todo = [stage for stage in step if stage.always or not self.stopping]
+            threads = [threading.Thread(target=self.run_stage, args=(stage,)) for stage in todo]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
 
     def interrupt(self, signum, _frame):
         """Pass the interrupt on to the running stages; the lanes then run only their always: stages."""
         self.stopping = True
-        for lane in self.lanes:
-            for stage in lane:
-                if stage.proc is not None and stage.proc.poll() is None:
-                    try:
-                        os.killpg(stage.proc.pid, signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
-                    except ProcessLookupError:
-                        pass
+        for stage in self.stages():
+            # not poll(): reaping here would take the exit status and CPU time from run_stage's wait4
+            if stage.proc is not None and stage.seconds is None:
+                try:
+                    os.killpg(stage.proc.pid, signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
 
     def run(self):
         signal.signal(signal.SIGINT, self.interrupt)
         signal.signal(signal.SIGTERM, self.interrupt)
         self.say("stages: %s (load average %s)" % (
-            " | ".join(" ".join(s.target for s in lane) for lane in self.lanes), load()))
+            " | ".join(" ".join("+".join(s.target for s in step) for step in lane) for lane in self.lanes), load()))
         threads = [threading.Thread(target=self.run_lane, args=(lane,)) for lane in self.lanes]
         for thread in threads:
             thread.start()
@@ -95,16 +107,22 @@ class Runner(object):
                 thread.join(0.5)  # keeps the main thread free to take signals
         return self.summary()
 
+    def stages(self):
+        return [stage for lane in self.lanes for step in lane for stage in step]
+
     def summary(self):
-        lines = ["", "stage wall times (load average now %s):" % load()]
+        lines = ["", "stage wall and CPU times (load average now %s):" % load()]
         failed = []
         for number, lane in enumerate(self.lanes, 1):
-            total = sum(s.seconds or 0 for s in lane)
-            lines.append("  lane %d, %s in all:" % (number, minutes(total)))
-            for stage in lane:
+            total = sum(max(s.seconds or 0 for s in step) for step in lane)
+            cpu = sum(s.cpu or 0 for step in lane for s in step)
+            lines.append("  lane %d, %s in all, %s of CPU:" % (number, minutes(total), minutes(cpu)))
+            for stage in (s for step in lane for s in step):
                 shown = minutes(stage.seconds) if stage.seconds is not None else "-"
-                lines.append("    %-20s %8s  %s" % (stage.target, shown, stage.result))
-                if stage.result.startswith("FAILED"):
+                used = minutes(stage.cpu) if stage.cpu is not None else "-"
+                lines.append("    %-20s %8s %8s CPU  %s" % (stage.target, shown, used, stage.result))
+                # a stage that never ran without an interrupt: the runner itself broke (see its traceback)
+                if stage.result.startswith("FAILED") or (stage.result == "not run" and not self.stopping):
                     failed.append(stage)
         lines.append("  all stages: %s of wall time" % minutes(time.time() - self.started))
         for stage in failed:
@@ -128,7 +146,6 @@ def main(argv):
     if len(argv) < 3:
         sys.stderr.write(__doc__)
         return 2
-    os.makedirs(argv[1], exist_ok=True)
     return Runner(argv[1], argv[2:]).run()
 
 

@@ -140,6 +140,11 @@ class Lab:
         self.reload()
         return report
 
+    def set_alert_url(self, url):
+        """where the agents send their alerts, without repairing anything (see lifecycle.set_alert_url)."""
+        lifecycle.set_alert_url(url)
+        self.reload()
+
     def down(self, quiet=True):
         lifecycle.down(quiet=quiet)
 
@@ -217,7 +222,7 @@ class Lab:
                           + args)
             pid = json.loads(p.stdout.strip().splitlines()[-1])["pid"]
             record = {"id": fid, "host": host, "fault": fault, "pid": pid, "args": args, "out": out,
-                      "err": err, "started_at": time.time(), "info": None}
+                      "err": err, "started_at": time.time(), "info": None, "injected_by": os.getpid()}
             outer = self._find_outer(host, pid)
             record["outer"] = proc_ident(outer) if outer else None
             data["faults"][str(fid)] = record
@@ -318,3 +323,7 @@ class Lab:
 
     def undo_all(self, timeout=20.0):
         return [self.undo(h.id, timeout) for h in self.faults()]
+
+    def undo_mine(self, timeout=20.0):
+        """undo the faults this process injected, and no other (test sessions may share the lab)."""
+        return [self.undo(h.id, timeout) for h in self.faults() if h.record.get("injected_by") == os.getpid()]

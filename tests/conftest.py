@@ -43,6 +43,8 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if _needs_lab(item):
             item.add_marker(pytest.mark.lab)
+        if _uses_spec_lab(item):
+            item.add_marker(pytest.mark.lab_spec)
 
 
 def _from_lab_support(obj, name):
@@ -54,5 +56,9 @@ def _needs_lab(item):
     defs = info.name2fixturedefs.get("lab", ()) if info else ()
     if defs and _from_lab_support(defs[-1].func, "lab"):
         return True
+    return _uses_spec_lab(item)
+
+
+def _uses_spec_lab(item):
     module = getattr(item, "module", None)
     return module is not None and any(_from_lab_support(v, "lab_with_spec") for v in vars(module).values())

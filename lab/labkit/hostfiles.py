@@ -86,6 +86,11 @@ def host_facts(spec, name, alert_url):
     return facts
 
 
+def write_host_facts(spec, name, alert_url):
+    write_file(os.path.join(host_dir(name), "run", "lab", "host.json"),
+               json.dumps(host_facts(spec, name, alert_url), indent=2, sort_keys=True) + "\n")
+
+
 def prepare_host_files(spec, name, pubkey, alert_url, reset=False):
     """Create the host's directory tree; config files only when new (or reset): roles edit them."""
     hd = host_dir(name)
@@ -102,8 +107,7 @@ def prepare_host_files(spec, name, pubkey, alert_url, reset=False):
     hosts_lines += ["%s\t%s" % (o["address"], n) for n, o in spec["hosts"].items()]
     write_file(os.path.join(hd, "etc", "hosts"), "\n".join(hosts_lines) + "\n", in_place=True)
     write_file(os.path.join(hd, "etc", "hostname"), name + "\n", in_place=True)
-    write_file(os.path.join(hd, "run", "lab", "host.json"),
-               json.dumps(host_facts(spec, name, alert_url), indent=2, sort_keys=True) + "\n")
+    write_host_facts(spec, name, alert_url)
     # sshd: per-host host key, root login by the lab key only
     sd = os.path.join(hd, "sshd")
     os.makedirs(sd, mode=0o700, exist_ok=True)

@@ -138,6 +138,23 @@ def up(spec_path=None, alert_url=None, reset=False, quiet=False, agents=None):
     return report
 
 
+def set_alert_url(url):
+    """point the agents' alerts at url (empty: nowhere) on a lab that is up, and touch nothing else.
+    Unlike `up`, which also repairs, this leaves ZooKeeper alone: another test session may have
+    stopped a member on purpose. The agents read the URL when they start."""
+    state = read_state()
+    if not state or not state.get("hosts"):
+        raise LabError("the lab is not up")
+    spec = load_spec(state["spec_path"], state.get("agents"))
+    state["alert_url"] = url or ""
+    write_state(state)
+    names = list(spec["hosts"])
+    each(lambda n: hostfiles.write_host_facts(spec, n, url), names)
+    inventory.write_inventory(spec, url)
+    agent_hosts = [n for n in names if "ocp_agents" in spec["hosts"][n]["groups"]]
+    each(lambda n: agenthosts.install_agent(state, spec, n, url, start=False), agent_hosts)
+
+
 def scan_lab_processes():
     """lab processes whose state record was lost: our own init/switch (by their argv, which names this
     checkout's labctl.py) and the unshare processes that started them."""

@@ -238,11 +238,11 @@ def lab_with_alertmanager(healthy_agent, alertmanager_factory, rulebook_factory,
     am = alertmanager_factory(lab.spec["network"]["controller_address"] if hasattr(lab, "spec") else "198.18.0.1",
                               rb.url + "/alerts")
     before = lab_alert_url(lab)
-    lab.up(alertmanager_url=am.url)
+    lab.set_alert_url(am.url)
     try:
         yield lab, am, rb
     finally:
-        lab.up(alertmanager_url=before)
+        lab.set_alert_url(before)
         agent_ctl(lab, "stop")
         agent_ctl(lab, "start")
 
@@ -333,6 +333,7 @@ def test_fault_the_runbook_cannot_fix_stops_after_bounded_attempts(lab_with_aler
     assert "NEEDS A HUMAN" in out and "tried 3 times" in out, out[-5000:]
 
 
+@pytest.mark.ensemble
 def test_closed_loop_zookeeper_saturation(lab, alertmanager_factory, rulebook_factory, report_dir, tmp_path):
     zk_hosts = lab.group("zookeeper")
     saved = {h: lab.exec(h, ["cat", "/etc/zookeeper/conf/zoo.cfg"]).stdout for h in zk_hosts}
@@ -459,6 +460,7 @@ def test_awx_collect_logs(lab, tmp_path):
     assert r.status == "successful" and r.rc == 0
 
 
+@pytest.mark.ensemble
 def test_awx_remediate_zookeeper_dry_run(lab, tmp_path):
     if not os.path.exists(os.path.join(ROOT, "roles", "zookeeper_connections", "tasks", "main.yml")):
         pytest.skip("roles/zookeeper_connections is not there yet")

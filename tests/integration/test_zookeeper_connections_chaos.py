@@ -14,6 +14,9 @@ import pytest
 from tests.integration import zkrole_support as zk
 from tests.support.lab import LabError, lab, verify_acknowledged_writes  # noqa: F401  pylint: disable=unused-import
 
+# restarts and edits the lab's ensemble: apart from the other lab suites (tests/conftest.py, make test)
+pytestmark = pytest.mark.ensemble
+
 
 @pytest.fixture
 def ensemble(lab):

@@ -151,9 +151,10 @@ def recap_changed(output):
 
 class Poller(object):
     """`srvr` to every member from the controller every 0.1 s (the collection's ZkClient): 'down' (connection
-    refused, or closed without an answer: no server process, or one going away), 'slow' (no answer within
-    the probe's second: a busy machine, not a missing member), 'not_serving' (up, no quorum or electing)
-    or the Mode."""
+    refused: no server process), 'closed' (accepted, then closed without an answer: a process on its way
+    out, or a follower dropping its connections the moment its leader goes away; a member that is
+    really down refuses the next probes), 'slow' (no answer within the probe's second: a busy machine,
+    not a missing member), 'not_serving' (up, no quorum or electing) or the Mode."""
 
     def __init__(self, lab, hosts=None):
         self.clients = dict((h, ZkClient(lab.address(h), 2181, timeout=1.0)) for h in hosts or zk_hosts(lab))
@@ -166,7 +167,7 @@ class Poller(object):
         try:
             return client.srvr()["mode"]
         except ZkConnectionClosedError:
-            return "down"
+            return "closed"
         except ZkError as exc:
             text = str(exc)
             if "not currently serving" in text:

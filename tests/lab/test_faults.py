@@ -149,3 +149,20 @@ def test_a_fault_that_dies_at_once_is_reported_and_not_recorded(lab):
     with pytest.raises(Exception) as exc:
         lab.inject("zk-clients", "client1", "--server", "zk1")  # N missing: argparse exits 2
     assert "exited at once" in str(exc.value)
+
+
+def test_a_session_undoes_only_its_own_faults(lab):
+    """Two test sessions share the lab in make test: undo_mine (the session fixture's clean-up) stops the
+    faults this process injected and leaves the other session's running."""
+    mine = lab.inject("zk-clients", "client1", "1", "--server", "zk1")
+    theirs = json.loads(subprocess.run([INJECT, "zk-clients", "client1", "1", "--server", "zk2"], cwd=ROOT, check=True,
+                                       stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1])
+    try:
+        undone = [r["id"] for r in lab.undo_mine()]
+        assert mine.id in undone and theirs["id"] not in undone
+        assert not mine.alive()
+        assert [f for f in lab.faults() if f.id == theirs["id"]][0].alive()
+    finally:
+        for fault in lab.faults():
+            if fault.id == theirs["id"]:
+                fault.undo()

@@ -93,3 +93,24 @@ def test_up_repairs_a_stopped_zookeeper(lab):
     report = lab.up()
     assert "ZooKeeper started on %s" % follower in report
     assert lab.wait_quorum(60)[follower] == "follower"
+
+
+def test_pointing_the_alerts_elsewhere_repairs_nothing(lab):
+    """set_alert_url is what a suite running next to the ZooKeeper suites calls (make test): a member they
+    stopped stays stopped, while the agents and the inventory get the new URL."""
+    m = lab.wait_quorum(60)
+    follower = sorted(h for h, mode in m.items() if mode == "follower")[0]
+    before = lab.state().get("alert_url", "")
+    lab.zkctl(follower, "stop")
+    try:
+        lab.set_alert_url("http://198.18.0.1:9/elsewhere")
+        assert lab.exec(follower, [lab.zkctl_path, "status"], check=False).returncode != 0
+        assert lab.state()["alert_url"] == "http://198.18.0.1:9/elsewhere"
+        with open(lab.inventory_path) as fh:
+            assert "http://198.18.0.1:9/elsewhere" in fh.read()
+        agent = lab.group("ocp_agents")[0]
+        assert "http://198.18.0.1:9/elsewhere" in lab.exec(agent, ["cat", "/run/lab/host.json"]).stdout
+    finally:
+        lab.set_alert_url(before)
+        lab.zkctl(follower, "start")
+        lab.wait_quorum(60)

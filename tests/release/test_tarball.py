@@ -24,7 +24,7 @@ NEVER = [
     r"tests/support/(lab|nshost|zkserver|localplay|lockruns)\.py", r"tests/sanity/bootstrap/", r"tests/output/",
     r"(pytest\.ini|\.yamllint|\.gitignore|\.ansible-lint|ansible\.cfg|Makefile|execution-environment\.yml)$",
     r"requirements-.*\.txt$", r"\.ci/", r"collections/", r"reports/", r"changelogs/(\.plugin-cache\.yaml|fragments|config)",
-    r"docs/(CONTRIBUTING|awx)\.md", r".*__pycache__", r".*\.pyc$", r"tests/unit/test_code_shape\.py",
+    r"docs/(CONTRIBUTING|awx)\.md", r".*__pycache__", r".*\.pyc$", r"tests/unit/test_code_shape\.py", r"tests/unit/test_stages\.py",
 ]
 
 

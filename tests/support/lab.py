@@ -6,8 +6,12 @@ Use it from a conftest.py:
 
 The fixture brings the lab up when it is not up (and repairs it when it is: `up` is idempotent), and
 brings it down at the end of the session only when it brought it up, also when tests fail or the run is
-interrupted. LAB_KEEP=1 keeps a lab this session created (for debugging). Faults injected through the
-fixture's Lab and still running at the end are undone.
+interrupted. LAB_KEEP=1 keeps a lab this session created (for debugging). Faults this session injected
+and still running at the end are undone; other sessions' faults are left alone.
+
+LAB_SHARED=1: other sessions use the lab at the same time (`make test` runs the ZooKeeper suites next to
+the agent suites). The lab must be up already, and it is not repaired: a repair restarts a ZooKeeper
+member another session stopped on purpose.
 """
 # pylint: disable=disallowed-name
 import contextlib
@@ -33,6 +37,14 @@ def lab():
         pytest.skip("the lab needs root (namespaces, veth, mounts)")
     the_lab = Lab.load()
     created = not the_lab.is_up() and not os.path.exists(os.path.join(the_lab.state_dir, "lab.json"))
+    if os.environ.get("LAB_SHARED") == "1":
+        if created or not the_lab.is_up():
+            pytest.fail("LAB_SHARED=1 but the lab is not up (make lab-up)")
+        try:
+            yield the_lab
+        finally:
+            _finish(the_lab, take_down=False)
+        return
     try:
         the_lab._created_by_session = created
         the_lab.up()  # creates, or repairs/reports (idempotent); a failed first up undoes itself
@@ -42,10 +54,10 @@ def lab():
 
 
 def _finish(a_lab, take_down):
-    """undo the faults still running, then take the lab down when asked (also when undoing fails)."""
+    """undo this session's faults still running, then take the lab down when asked (also when undoing fails)."""
     try:
         if os.path.exists(os.path.join(a_lab.state_dir, "lab.json")):
-            a_lab.undo_all()
+            a_lab.undo_mine()
     finally:
         if take_down:
             a_lab.down()
