@@ -1,10 +1,11 @@
 """Run make targets as stages in concurrent lanes, with one log and one wall time per stage (`make test`).
 
-    python3 .ci/stages.py LOG_DIR LANE [LANE ...]
+    python3 .ci/stages.py LOG_DIR [--first STEP] LANE [LANE ...]
 
 A LANE is a space-separated list of steps run one after the other; lanes run at the same time. A step is
-a make target, or targets joined by `+` that run at the same time (e.g. two suites sharing one lab). A
-failed stage does not stop the others (one run shows every failure); after an interrupt only the targets
+a make target, or targets joined by `+` that run at the same time (e.g. two suites sharing one lab).
+`--first STEP` runs one step before every lane (the virtualenvs, which set-up installs at the same time);
+when it fails, no lane runs. A failed stage does not stop the others (one run shows every failure); after an interrupt only the targets
 written `always:TARGET` still run (e.g. `always:lab-down`). The first lane is the critical path; the
 others run at a lower CPU priority (nice 10) and take the CPU it leaves. The output of concurrent stages never
 interleaves: each stage writes its log (LOG_DIR/TARGET.log) and the log is printed whole when the stage
@@ -37,8 +38,9 @@ class Stage(object):
 
 
 class Runner(object):
-    def __init__(self, log_dir, lanes):
+    def __init__(self, log_dir, lanes, first=""):
         os.makedirs(log_dir, exist_ok=True)
+        self.first = [Stage(name, log_dir, False) for name in first.split("+") if name]
         self.lanes = [[[Stage(name, log_dir, number > 0) for name in step.split("+")] for step in lane.split()]
                       for number, lane in enumerate(lanes)]
         self.print_lock = threading.Lock()
@@ -74,14 +76,18 @@ class Runner(object):
             rule, stage.target, stage.result, minutes(stage.seconds), stage.log, rule))
         self.say("%s %s: %s of CPU" % (rule, stage.target, minutes(stage.cpu)))
 
+    def run_step(self, step):
+        todo = [stage for stage in step if stage.always or not self.stopping]
+        threads = [threading.Thread(target=self.run_stage, args=(stage,)) for stage in todo]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.5)  # the main thread runs the first step: it must stay free to take signals
+
     def run_lane(self, lane):
         for step in lane:
-            todo = [stage for stage in step if stage.always or not self.stopping]
-            threads = [threading.Thread(target=self.run_stage, args=(stage,)) for stage in todo]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            self.run_step(step)
 
     def interrupt(self, signum, _frame):
         """Pass the interrupt on to the running stages; the lanes then run only their always: stages."""
@@ -97,8 +103,12 @@ class Runner(object):
     def run(self):
         signal.signal(signal.SIGINT, self.interrupt)
         signal.signal(signal.SIGTERM, self.interrupt)
-        self.say("stages: %s (load average %s)" % (
+        self.say("stages: %s%s (load average %s)" % (
+            "+".join(s.target for s in self.first) + ", then " if self.first else "",
             " | ".join(" ".join("+".join(s.target for s in step) for step in lane) for lane in self.lanes), load()))
+        self.run_step(self.first)
+        if any(s.result != "passed" for s in self.first):
+            return self.summary()
         threads = [threading.Thread(target=self.run_lane, args=(lane,)) for lane in self.lanes]
         for thread in threads:
             thread.start()
@@ -108,11 +118,16 @@ class Runner(object):
         return self.summary()
 
     def stages(self):
-        return [stage for lane in self.lanes for step in lane for stage in step]
+        return self.first + [stage for lane in self.lanes for step in lane for stage in step]
 
     def summary(self):
         lines = ["", "stage wall and CPU times (load average now %s):" % load()]
-        failed = []
+        failed = [s for s in self.first if s.result != "passed"]
+        if self.first:
+            lines.append("  first, %s:" % minutes(max(s.seconds or 0 for s in self.first)))
+            lines += ["    %-20s %8s %8s CPU  %s" % (s.target, minutes(s.seconds or 0), minutes(s.cpu or 0), s.result)
+                      for s in self.first]
+        blocked = bool(failed)
         for number, lane in enumerate(self.lanes, 1):
             total = sum(max(s.seconds or 0 for s in step) for step in lane)
             cpu = sum(s.cpu or 0 for step in lane for s in step)
@@ -122,7 +137,8 @@ class Runner(object):
                 used = minutes(stage.cpu) if stage.cpu is not None else "-"
                 lines.append("    %-20s %8s %8s CPU  %s" % (stage.target, shown, used, stage.result))
                 # a stage that never ran without an interrupt: the runner itself broke (see its traceback)
-                if stage.result.startswith("FAILED") or (stage.result == "not run" and not self.stopping):
+                if stage.result.startswith("FAILED") or (stage.result == "not run" and not self.stopping
+                                                         and not blocked):
                     failed.append(stage)
         lines.append("  all stages: %s of wall time" % minutes(time.time() - self.started))
         for stage in failed:
@@ -146,7 +162,13 @@ def main(argv):
     if len(argv) < 3:
         sys.stderr.write(__doc__)
         return 2
-    return Runner(argv[1], argv[2:]).run()
+    args, first = argv[2:], ""
+    if args[:1] == ["--first"] and len(args) > 1:
+        first, args = args[1], args[2:]
+    if not args:
+        sys.stderr.write(__doc__)
+        return 2
+    return Runner(argv[1], args, first).run()
 
 
 if __name__ == "__main__":

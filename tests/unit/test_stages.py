@@ -53,3 +53,16 @@ def test_every_stage_reports_the_cpu_it_used(stages, tmp_path, capsys):
     assert ran["fail"].result == "FAILED (exit 2)"
     out = capsys.readouterr().out
     assert "of CPU" in out and "FAILED stage: fail" in out
+
+
+def test_the_first_step_runs_before_every_lane_and_a_failed_one_stops_them(stages, tmp_path):
+    code, ran = run_first(stages, tmp_path, "a+b", "after")
+    assert code == 0 and [ran[t].result for t in ("a", "b", "after")] == ["passed"] * 3
+    code, ran = run_first(stages, tmp_path, "fail", "burn")
+    assert code == 1 and ran["fail"].result == "FAILED (exit 2)" and ran["burn"].result == "not run"
+
+
+def run_first(stages, tmp_path, first, *lanes):
+    runner = stages.Runner(str(tmp_path / "logs"), list(lanes), first)
+    code = runner.run()
+    return code, dict((s.target, s) for s in runner.stages())
