@@ -198,7 +198,9 @@ class Lab:
     # -- faults
     def inject(self, fault, host, *args, wait=90.0):
         """start lab/faults/<fault>.py ARGS inside host, detached; returns a FaultHandle once the program
-        printed its JSON line (or `wait` seconds passed). Raises LabError when it dies before that."""
+        printed its JSON line (or `wait` seconds passed). Raises LabError when it dies before that, or when
+        its line reports an error (e.g. a rogue listener whose port was taken): such a fault is not there,
+        and a test that went on would check a remediation against a host that was never broken."""
         prog = fault_program(fault)
         if not os.path.exists(prog):
             known = sorted(f[:-3].replace("_", "-") for f in os.listdir(FAULTS_DIR) if f.endswith(".py"))
@@ -236,6 +238,9 @@ class Lab:
                     record["info"] = json.loads(line)
                 except ValueError:
                     record["info"] = {"raw": line}
+                if isinstance(record["info"], dict) and "error" in record["info"]:
+                    self.undo(fid)
+                    raise LabError("fault %s on %s did not start: %s" % (fault, host, record["info"]["error"]))
                 self._update(record)
                 return handle
             if not handle.alive():

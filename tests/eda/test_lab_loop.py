@@ -93,8 +93,10 @@ def runs(report_dir, host=AGENT, decision="remediate"):
 
 
 def rogue_on_agent(lab, *extra):
-    """stop the agent, put a rogue listener on pos_proxy's port, start the agent: its child cannot bind."""
-    agent_ctl(lab, "stop")
+    """stop the agent, put a rogue listener on pos_proxy's port, start the agent: its child cannot bind.
+    (lab.inject raises when the rogue could not bind: the test must not go on against a healthy host.)"""
+    p = agent_ctl(lab, "stop")
+    assert p.returncode == 0, p.stdout + p.stderr
     fault = lab.inject("rogue-listener", AGENT, "62888", *extra)
     OUR_FAULTS.append(fault)
     p = agent_ctl(lab, "start")
@@ -215,6 +217,7 @@ def test_lock_second_remediation_waits_then_stops_clearly(healthy_agent, tmp_pat
 
     # two runs at the same time: one remediates, the other waits for the lock; one termination in total
     lab.exec(AGENT, ["rm", "-rf", LOCK])
+    assert fault.alive(), "the rogue listener is gone before the two runs: %s" % fault.output()
     dirs = [str(tmp_path / ("run%d" % i)) for i in range(2)]
     procs = [subprocess.Popen([os.path.join(VENV_BIN, "ansible-playbook"), "-i", lab.inventory_path,
                                os.path.join(ROOT, "playbooks", "remediate_alert.yml"), "-e", "alert_name=" + PORTS,

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.support.lab import ROOT, read_jsonl, verify_acknowledged_writes
+from tests.support.lab import ROOT, LabError, read_jsonl, verify_acknowledged_writes
 
 INJECT = os.path.join(ROOT, "lab", "inject")
 
@@ -149,6 +149,21 @@ def test_a_fault_that_dies_at_once_is_reported_and_not_recorded(lab):
     with pytest.raises(Exception) as exc:
         lab.inject("zk-clients", "client1", "--server", "zk1")  # N missing: argparse exits 2
     assert "exited at once" in str(exc.value)
+
+
+def test_a_fault_that_reports_an_error_is_not_recorded_as_there(lab):
+    """A rogue listener on a port the agent holds prints its bind error and exits: the test that asked
+    for it must hear so, not go on against a host that was never broken (an EDA lock test once saw two
+    runs find nothing to do)."""
+    agent = lab.group("ocp_agents")[0]
+    port = "62889"
+    assert lab.exec(agent, ["python3", "-c", "import socket; s=socket.socket(); s.bind(('0.0.0.0', %s))" % port],
+                    check=False).returncode != 0, "the agent does not hold %s" % port
+    before = [f.id for f in lab.faults()]
+    with pytest.raises(LabError) as exc:
+        lab.inject("rogue-listener", agent, port)
+    assert "did not start" in str(exc.value) and "bind" in str(exc.value)
+    assert [f.id for f in lab.faults()] == before
 
 
 def test_a_session_undoes_only_its_own_faults(lab):
