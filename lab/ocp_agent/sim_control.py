@@ -86,11 +86,15 @@ def stop(home):
         pid = read_pid(home.pidfile(svc[0]))
         if pid and home.is_ours(pid, svc[0]):
             targets.append((svc[0], pid))
-    # processes of this home that the pid files do not know (e.g. a stale pid file)
-    for name, pid in home.scan():
-        if (name, pid) not in targets and name != GUARDIAN:
-            targets.append((name, pid))
-    stopped += _terminate(targets)
+    # Processes of this home that the pid files do not know (e.g. a stale pid file), the guardian's
+    # look-alikes too: a child it forked as it died looks like it until it execs, and would then come up
+    # on its port after the stop. Once more for a child that exec'd during the first round.
+    for dummy in range(2):
+        targets += [(name, pid) for name, pid in home.scan() if (name, pid) not in targets]
+        if not targets:
+            break
+        stopped += _terminate(targets)
+        targets = []
     for name in [GUARDIAN] + [s[0] for s in home.services]:
         try:
             os.unlink(home.pidfile(name))

@@ -184,6 +184,24 @@ def test_stop_kills_guardian_first_and_leaves_no_agent_process(host, flavor):
         json.loads(again)["message"]["stopped"] == []
 
 
+@pytest.mark.parametrize("flavor", ["legacy", "agentctl"])
+def test_stop_also_ends_a_child_the_guardian_forked_as_it_died(host, flavor):
+    """A child the guardian forks as stop signals it still looks like the guardian (its name and argv)
+    until it execs: stop used to pass over it, and on a busy machine it then came up as pos_proxy on 62888
+    after the agent was "stopped". Stop ends every process of the home, the guardian's look-alikes too."""
+    agent = Agent(host, flavor)
+    agent.ctl("start")
+    agent.wait_ready()
+    lib = os.path.join(agent.home, "lib", "ocp_agent_sim.py")
+    fork = ("import ctypes, time; ctypes.CDLL(None).prctl(15, b'ocp_agentd', 0, 0, 0); "
+            "print('{}', flush=True); time.sleep(600)")
+    dummy, info = host.spawn([PY, "-c", "import os, sys; os.execv(sys.argv[1], sys.argv[2:])", PY,
+                              "ocp_agentd", "-c", fork, "-I", lib, "guardian", "--home", agent.home])
+    assert len([p for p in host.procs() if p["comm"] == "ocp_agentd"]) == 2, info
+    agent.ctl("stop")
+    assert agent_procs(host) == []
+
+
 def test_guardian_sigterm_leaves_children_dangling(host):
     agent = Agent(host, "agentctl")
     agent.ctl("start")
