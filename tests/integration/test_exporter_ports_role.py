@@ -85,7 +85,8 @@ def test_dry_run_changes_nothing(agents, reports):
 
 
 def test_supervisor_that_respawns_fails_naming_it_without_looping(agents, reports):
-    ctl(agents, "agent1", "stop")
+    stopped = ctl(agents, "agent1", "stop")
+    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
     sup = agents.inject("respawner", "agent1", "62888")
     ctl(agents, "agent1", "start")
     run = playbook(agents, reports, "-l", "agent1")
