@@ -228,11 +228,12 @@ eda-lab: setup
 molecule: setup
 	cd $(ROOT) && $(BIN)/molecule test --all
 
-# make test's cut of the lab suites: the ones that change the ZooKeeper ensemble (marker `ensemble`) run
-# at the same time as the ones on the agent hosts, on the one lab lab-up brought up (LAB_SHARED=1: no
-# session repairs it, each undoes only its own faults); the ones that bring up a lab of another spec
-# (marker `lab_spec`) need the machine to themselves. integration-lab, eda-lab and release-tests-lab run
-# the same tests one after the other.
+# make test's cut of the lab suites, by what they touch: the ones that change the ZooKeeper ensemble
+# (marker `ensemble`), the ones on the agent hosts, both on the lab lab-up brought up (LAB_SHARED=1: the
+# sessions do not repair it and undo only their own faults, so the two may also run at the same time,
+# `make -j2 lab-ensemble lab-agents`); the ones that bring up a lab of another spec (marker `lab_spec`)
+# need the machine to themselves. make test runs them one after the other: on two cores side by side
+# saves no time (the CPU is the limit) and starves the ensemble's timed waits.
 LAB_SUITES := tests/integration tests/eda tests/release
 lab-ensemble: setup
 	LAB_SHARED=1 $(PYTEST) -q -m "lab and ensemble" $(LAB_SUITES)
@@ -248,7 +249,7 @@ lab-specs: setup
 # The CPU is what both lanes wait for, so nothing runs twice on one core: the unit tests run on the
 # floor's core here (units-floor) and on the current core through `ansible-test units` on the tarball's
 # copy of them (release-tests-local, test_ansible_test_units.py), which is the same tests/unit.
-LAB_LANE   := lab-up lab-ensemble+lab-agents lab-specs molecule lab-tests-lab always:lab-down
+LAB_LANE   := lab-up lab-ensemble lab-agents lab-specs molecule lab-tests-lab always:lab-down
 LOCAL_LANE := lint units-floor fuzz integration-local eda-local lab-tests-local release-tests-local sanity
 # The three virtualenvs are installed at the same time first (pip waits on the disk as much as on the CPU),
 # by the system's python3: stages.py needs nothing else.
