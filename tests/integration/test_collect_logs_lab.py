@@ -62,19 +62,22 @@ def assert_cut_from(data, source, lo, hi, started, where):
             where, rest[:300])
 
 
-def middle_stamp(lab, host, path):  # noqa: F811
+def last_stamp(lab, host, path):  # noqa: F811
     lines = [ln.encode() + b"\n" for ln in lab.exec(host, ["cat", path]).stdout.splitlines()]
     stamped = [stamp(ln) for ln in lines if stamp(ln) is not None]
     assert len(stamped) > 10, "%s:%s has too few log lines" % (host, path)
-    return stamped[len(stamped) // 2]
+    return stamped[-1]
 
 
 def test_collect_logs_from_three_lab_hosts(lab, tmp_path):  # noqa: F811
     # Make sure the agent wrote something recently too: a restart logs a few lines.
     lab.exec("agent1", ["python3", "/home/admin/ocp_agent/ocp_agent_ctl.py", "stop", "ocp_agent"], timeout=90)
     lab.exec("agent1", ["python3", "/home/admin/ocp_agent/ocp_agent_ctl.py", "start", "ocp_agent"], timeout=90)
-    at = middle_stamp(lab, "zk1", "/var/log/zookeeper/zookeeper.log")
-    before, after = 0.5, 2  # minutes: a window inside the lab's short log history
+    # The window ends a minute from now (the agent's restart is in it) and reaches back to the latest
+    # entries of both ZooKeeper logs, however long the lab has been up and whatever ran on it before.
+    at = datetime.datetime.now(datetime.timezone.utc)
+    last = min(last_stamp(lab, h, "/var/log/zookeeper/zookeeper.log") for h in ("zk1", "zk2"))
+    before, after = round(max(0.5, (at - last).total_seconds() / 60 + 0.5), 2), 1  # minutes
     lo, hi = at - datetime.timedelta(minutes=before), at + datetime.timedelta(minutes=after)
     dest = tmp_path / "bundles"
     # log stamps have millisecond precision; a line stamped in the run's first second may be from before it
