@@ -9,9 +9,9 @@ brings it down at the end of the session only when it brought it up, also when t
 interrupted. LAB_KEEP=1 keeps a lab this session created (for debugging). Faults this session injected
 and still running at the end are undone; other sessions' faults are left alone.
 
-LAB_SHARED=1: other sessions use the lab at the same time (`make test` runs the ZooKeeper suites next to
-the agent suites). The lab must be up already, and it is not repaired: a repair restarts a ZooKeeper
-member another session stopped on purpose.
+LAB_SHARED=1: the lab was brought up by `make lab-up` for several sessions, which may also run at the same
+time (`make -j2 lab-ensemble lab-agents`). The lab must be up already, and it is not repaired: a repair
+restarts a ZooKeeper member another session stopped on purpose.
 """
 # pylint: disable=disallowed-name
 import contextlib
